@@ -1,0 +1,1 @@
+"""Actors: supervision, per-account mailbox actors, group commit, indexing."""

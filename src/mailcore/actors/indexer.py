@@ -1,0 +1,130 @@
+"""The indexer: keeps the search index in step with the meta store.
+
+Every committed change leaves an entry in the meta store's index outbox, in
+the same transaction. The indexer drains that outbox in batches, so the
+index catches up after a crash, and a search can wait for it to catch up
+(read-your-writes) with :meth:`Indexer.flush`. Documents built at delivery are
+handed over in memory; after a restart they are rebuilt from the blobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+import trio
+
+from mailcore.store.base import BlobStore, DocState, SearchDoc, SearchIndex
+from mailcore.store.meta import MetaStore
+
+log = logging.getLogger("mailcore.indexer")
+
+#: Build a SearchDoc from raw bytes, for documents not handed over in memory.
+DocBuilder = Callable[[int, int, int, bytes, float, frozenset[int], frozenset[str]], SearchDoc]
+
+
+class Indexer:
+    def __init__(
+        self,
+        meta: MetaStore,
+        blobs: BlobStore,
+        index: SearchIndex,
+        build_doc: DocBuilder,
+        *,
+        batch: int = 500,
+        memory_docs: int = 20_000,
+    ) -> None:
+        self.meta = meta
+        self.blobs = blobs
+        self.index = index
+        self.build_doc = build_doc
+        self.batch = batch
+        self._docs: OrderedDict[int, SearchDoc] = OrderedDict()
+        self._memory_docs = memory_docs
+        self._wake = trio.Event()
+        self._idle_generation = 0
+        self._idle_changed = trio.Event()
+        self.indexed = 0
+
+    def hand_over(self, doc: SearchDoc) -> None:
+        """Keep a document built at delivery until the outbox names it."""
+        self._docs[doc.message_id] = doc
+        while len(self._docs) > self._memory_docs:
+            self._docs.popitem(last=False)
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    async def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything committed before this call is indexed."""
+        target = self._idle_generation + 2
+        self.kick()
+        with trio.move_on_after(timeout):
+            while self._idle_generation < target:
+                await self._idle_changed.wait()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            did = await self.step()
+            if did:
+                continue
+            self._idle_generation += 1
+            self._idle_changed.set()
+            self._idle_changed = trio.Event()
+            with trio.move_on_after(1.0):
+                await self._wake.wait()
+            self._wake = trio.Event()
+
+    async def step(self) -> int:
+        """Index one batch from the outbox; return how many entries it took."""
+        entries = await self.meta.index_pending(self.batch)
+        if not entries:
+            return 0
+        by_account: dict[int, list[tuple[int, str, int]]] = {}
+        for message_id, account_id, kind, seq in entries:
+            by_account.setdefault(account_id, []).append((message_id, kind, seq))
+        for account_id, items in by_account.items():
+            await self._index_account(account_id, items)
+        await self.meta.index_done([(mid, seq) for mid, _acc, _kind, seq in entries])
+        self.indexed += len(entries)
+        return len(entries)
+
+    async def _index_account(self, account_id: int, items: list[tuple[int, str, int]]) -> None:
+        deletes = [mid for mid, kind, _ in items if kind == "delete"]
+        live = [mid for mid, kind, _ in items if kind != "delete"]
+        metas = {m.id: m for m in await self.meta.fetch_messages(account_id, live)} if live else {}
+        docs: list[SearchDoc] = []
+        states: list[DocState] = []
+        for mid, kind, _ in items:
+            if kind == "delete":
+                self._docs.pop(mid, None)
+                continue
+            meta = metas.get(mid)
+            if meta is None:  # deleted since; its delete entry follows
+                continue
+            if kind == "state":
+                states.append(DocState(mid, meta.label_ids, meta.flags))
+                continue
+            doc = self._docs.pop(mid, None)
+            if doc is None:
+                raw = await self.blobs.get(meta.blob_ref)
+                doc = self.build_doc(account_id, mid, meta.thread_id, raw, meta.internal_date, meta.label_ids, meta.flags)
+            else:
+                doc = _with_state(doc, meta.label_ids, meta.flags)
+            docs.append(doc)
+        if docs:
+            await self.index.index_many(docs)
+        if states:
+            await self.index.update_state(account_id, states)
+        if deletes:
+            await self.index.delete_many(account_id, deletes)
+
+
+def _with_state(doc: SearchDoc, labels: frozenset[int], flags: frozenset[str]) -> SearchDoc:
+    import attrs
+
+    return attrs.evolve(doc, labels=labels, flags=flags)
+
+

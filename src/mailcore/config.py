@@ -1,0 +1,166 @@
+"""Engine configuration: one TOML file plus ``MAILCORE_*`` environment overrides.
+
+No configuration at all means the embedded default: SQLite, a filesystem blob
+store and in-process bus, queue and cache, all in one data directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mailcore.errors import ConfigError
+
+ROLES = ("smtp", "submission", "submissions", "imap", "imaps", "http")
+DEFAULT_LISTENERS: dict[str, tuple[str, int]] = {
+    "smtp": ("127.0.0.1", 2525),
+    "submission": ("127.0.0.1", 2587),
+    "submissions": ("127.0.0.1", 2465),
+    "imap": ("127.0.0.1", 2143),
+    "imaps": ("127.0.0.1", 2993),
+    "http": ("127.0.0.1", 8025),
+}
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("MAILCORE_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path.home() / ".local" / "share" / "mailcore"
+
+
+@attrs.frozen
+class Listener:
+    """A door the server opens: a role bound to an address."""
+
+    role: str
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, spec: str) -> Listener:
+        """Parse ``ROLE=HOST:PORT`` (``HOST`` may be ``[::1]``)."""
+        role, sep, addr = spec.partition("=")
+        role = role.strip().lower()
+        if not sep or role not in ROLES:
+            raise ConfigError(f"listener {spec!r}: expected ROLE=HOST:PORT with ROLE one of {', '.join(ROLES)}")
+        host, colon, port_text = addr.rpartition(":")
+        if not colon or not port_text.isdigit() or not host:
+            raise ConfigError(f"listener {spec!r}: expected ROLE=HOST:PORT")
+        port = int(port_text)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"listener {spec!r}: port out of range")
+        return cls(role, host.strip("[]"), port)
+
+
+@attrs.frozen
+class Limits:
+    """Limits that protect the service from its users and peers."""
+
+    max_message_size: int = 50 * 1024 * 1024
+    max_recipients: int = 100
+    max_connections_per_ip: int = 20
+    idle_timeout: float = 300.0
+    max_literal_size: int = 50 * 1024 * 1024
+    upload_max_size: int = 25 * 1024 * 1024
+
+
+@attrs.frozen
+class StoreConfig:
+    """Which adapter serves each storage role, with its options.
+
+    ``meta``: ``sqlite`` (default) | ``postgres``; ``blob``: ``fs`` | ``s3`` |
+    ``mongodb``; ``search``: ``sqlite`` | ``elasticsearch``; ``bus``, ``cache``:
+    ``memory`` | ``redis``; ``queue``: ``sqlite`` | ``rabbitmq``.
+    """
+
+    meta: str = "sqlite"
+    blob: str = "fs"
+    search: str = "sqlite"
+    bus: str = "memory"
+    queue: str = "sqlite"
+    cache: str = "memory"
+    options: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class Config:
+    """Everything the engine and its doors need to know at start."""
+
+    data_dir: Path = attrs.field(factory=default_data_dir, converter=Path)
+    hostname: str = "localhost"
+    stores: StoreConfig = attrs.field(factory=StoreConfig)
+    limits: Limits = attrs.field(factory=Limits)
+    listeners: tuple[Listener, ...] = ()
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    #: Seconds an idle MailboxActor stays activated before it is passivated.
+    actor_idle_seconds: float = 300.0
+    #: argon2id cost; tests lower it, production keeps the library's defaults.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+
+    @classmethod
+    def load(cls, path: Path | None = None, *, data_dir: Path | None = None) -> Config:
+        """Read a TOML file (optional) and apply ``MAILCORE_*`` overrides."""
+        raw: dict[str, Any] = {}
+        if path is None and os.environ.get("MAILCORE_CONFIG"):
+            path = Path(os.environ["MAILCORE_CONFIG"])
+        if path is not None:
+            try:
+                raw = tomllib.loads(Path(path).read_text())
+            except OSError as exc:
+                raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"config {path}: {exc}") from exc
+        return cls.from_mapping(raw, data_dir=data_dir)
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any], *, data_dir: Path | None = None) -> Config:
+        env = os.environ
+        kwargs: dict[str, Any] = {}
+        if data_dir is not None:
+            kwargs["data_dir"] = data_dir
+        elif "data_dir" in raw:
+            kwargs["data_dir"] = Path(raw["data_dir"])
+        elif env.get("MAILCORE_DATA_DIR"):
+            kwargs["data_dir"] = Path(env["MAILCORE_DATA_DIR"])
+        hostname = env.get("MAILCORE_HOSTNAME") or raw.get("hostname")
+        if hostname:
+            kwargs["hostname"] = str(hostname)
+        store_raw = dict(raw.get("store", {}))
+        for role in ("meta", "blob", "search", "bus", "queue", "cache"):
+            value = env.get(f"MAILCORE_STORE_{role.upper()}")
+            if value:
+                store_raw[role] = value
+        options = {k: v for k, v in store_raw.items() if isinstance(v, dict)}
+        roles = {k: str(v) for k, v in store_raw.items() if not isinstance(v, dict)}
+        unknown = set(roles) - {"meta", "blob", "search", "bus", "queue", "cache"}
+        if unknown:
+            raise ConfigError(f"unknown store role(s): {', '.join(sorted(unknown))}")
+        kwargs["stores"] = StoreConfig(**roles, options=options)
+        try:
+            kwargs["limits"] = Limits(**raw.get("limits", {}))
+        except TypeError as exc:
+            raise ConfigError(f"[limits]: {exc}") from exc
+        listeners = [Listener.parse(spec) for spec in raw.get("listen", [])]
+        if env.get("MAILCORE_LISTEN"):
+            listeners = [Listener.parse(s) for s in env["MAILCORE_LISTEN"].split(",") if s.strip()]
+        kwargs["listeners"] = tuple(listeners)
+        tls = raw.get("tls", {})
+        if tls.get("cert"):
+            kwargs["tls_cert"] = Path(tls["cert"])
+        if tls.get("key"):
+            kwargs["tls_key"] = Path(tls["key"])
+        if "actor_idle_seconds" in raw:
+            kwargs["actor_idle_seconds"] = float(raw["actor_idle_seconds"])
+        return cls(**kwargs)
+
+    def effective_listeners(self) -> tuple[Listener, ...]:
+        if self.listeners:
+            return self.listeners
+        return tuple(Listener(role, h, p) for role, (h, p) in DEFAULT_LISTENERS.items())

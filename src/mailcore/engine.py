@@ -1,0 +1,956 @@
+"""The engine facade: the one object every door talks to.
+
+Open it with ``async with mailcore.open_engine(config) as engine:``. Every
+operation that reads or changes an account's mail takes the account id and
+checks that what it names belongs to that account, so no door can reach
+another account's data by guessing ids.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import attrs
+import trio
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from mailcore.actors._batch import Batcher
+from mailcore.actors.indexer import Indexer
+from mailcore.actors.mailbox import MailboxDirectory
+from mailcore.actors.supervisor import Supervisor
+from mailcore.config import Config
+from mailcore.errors import (
+    AccountNotFound,
+    AlreadyExists,
+    AuthenticationFailed,
+    InvalidArgument,
+    InvalidName,
+    LabelNotFound,
+    MessageNotFound,
+    NotLocalRecipient,
+    ThreadNotFound,
+)
+from mailcore.message import ParsedMessage, fetch_section, parse_message
+from mailcore.model import (
+    SYSTEM_LABELS,
+    Account,
+    AppendResult,
+    AttachmentInfo,
+    Changes,
+    CopyResult,
+    DeliveryResult,
+    EmailAddress,
+    FlagResult,
+    Label,
+    LabelRole,
+    MessageMeta,
+    Thread,
+    ThreadPage,
+)
+from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labels
+from mailcore.search import Label as LabelTerm
+from mailcore.store import Stores, open_stores
+from mailcore.store.base import SearchDoc, Subscription
+from mailcore.store.meta import (
+    AddMessage,
+    ChangeLabels,
+    CreateLabel,
+    DeleteLabel,
+    DeleteMessages,
+    MessageRecord,
+    Mutation,
+    Outcome,
+    RenameLabel,
+    SetFlags,
+    UpdateLabel,
+)
+
+log = logging.getLogger("mailcore.engine")
+
+SYSTEM_FLAGS = frozenset({"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"})
+_REPLY_PREFIXES = ("re:", "re :", "fw:", "fwd:", "aw:", "sv:", "antw:")
+
+
+@attrs.frozen
+class ImportItem:
+    """One message to import, with the labels (by name) and flags it carries."""
+
+    raw: bytes
+    labels: tuple[str, ...] = ("INBOX",)
+    flags: frozenset[str] = frozenset()
+    internal_date: float | None = None
+
+
+@attrs.frozen
+class SearchResult:
+    messages: list[MessageMeta]
+    next_cursor: str | None
+
+
+def normalize_address(address: str) -> str:
+    """Lowercase the domain; keep the local part as given (RFC 5321) but
+    compare case-insensitively by lowercasing it too, as every major provider does."""
+    address = address.strip().strip("<>").strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        raise InvalidName(f"{address!r} is not an email address")
+    return f"{local.lower()}@{domain.lower().rstrip('.')}"
+
+
+def _addresses(items: Iterable[Any]) -> tuple[EmailAddress, ...]:
+    return tuple(EmailAddress(a.name, a.addr) for a in items)
+
+
+def _is_reply_like(subject: str) -> bool:
+    lowered = subject.strip().lower()
+    return lowered.startswith(_REPLY_PREFIXES)
+
+
+def record_from_parsed(
+    parsed: ParsedMessage,
+    blob_ref: str,
+    *,
+    flags: frozenset[str],
+    label_ids: frozenset[int],
+    internal_date: float,
+) -> MessageRecord:
+    return MessageRecord(
+        blob_ref=blob_ref,
+        size=parsed.size,
+        internal_date=internal_date,
+        flags=flags,
+        label_ids=label_ids,
+        message_id=parsed.message_id,
+        in_reply_to=tuple(parsed.in_reply_to),
+        references=tuple(parsed.references),
+        subject=parsed.subject,
+        thread_subject=parsed.thread_subject,
+        date=parsed.date.timestamp() if parsed.date else None,
+        from_=_addresses(parsed.from_),
+        to=_addresses(parsed.to),
+        cc=_addresses(parsed.cc),
+        bcc=_addresses(parsed.bcc),
+        snippet=parsed.snippet,
+        has_attachment=parsed.has_attachment,
+        attachments=tuple(
+            AttachmentInfo(a.section, a.filename, a.content_type, a.size, a.content_id, a.disposition)
+            for a in parsed.attachments
+        ),
+        envelope=parsed.envelope,
+        bodystructure=parsed.bodystructure,
+        body=parsed.body,
+        reply_like=_is_reply_like(parsed.subject),
+    )
+
+
+def search_doc(
+    account_id: int,
+    message_id: int,
+    thread_id: int,
+    parsed: ParsedMessage,
+    internal_date: float,
+    labels: frozenset[int],
+    flags: frozenset[str],
+) -> SearchDoc:
+    def text(addrs: Iterable[Any]) -> str:
+        return " ".join(f"{a.name or ''} {a.addr}".strip() for a in addrs)
+
+    return SearchDoc(
+        account_id=account_id,
+        message_id=message_id,
+        thread_id=thread_id,
+        date=internal_date,
+        size=parsed.size,
+        from_=text(parsed.from_),
+        to=text(parsed.to),
+        cc=text(parsed.cc),
+        bcc=text(parsed.bcc),
+        subject=parsed.subject,
+        body=parsed.text,
+        filenames=tuple(a.filename for a in parsed.attachments if a.filename),
+        has_attachment=parsed.has_attachment,
+        labels=labels,
+        flags=flags,
+    )
+
+
+def _doc_from_raw(
+    account_id: int,
+    message_id: int,
+    thread_id: int,
+    raw: bytes,
+    internal_date: float,
+    labels: frozenset[int],
+    flags: frozenset[str],
+) -> SearchDoc:
+    return search_doc(account_id, message_id, thread_id, parse_message(raw), internal_date, labels, flags)
+
+
+def _label_key(name: str) -> str:
+    """Gmail matches ``label:work-clients`` to ``Work/Clients``."""
+    return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
+
+
+class Engine:
+    """Accounts, delivery, labels, messages, threads, search and watch."""
+
+    def __init__(self, config: Config, stores: Stores, nursery: trio.Nursery) -> None:
+        self.config = config
+        self.stores = stores
+        self.meta = stores.meta
+        self._nursery = nursery
+        self.supervisor = Supervisor(nursery, "engine")
+        self._hasher = PasswordHasher(
+            time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
+        )
+        self._committer = Batcher(self.meta.apply_many, max_batch=128)
+        self._blob_batcher: Batcher[bytes, str] = Batcher(self._put_blobs, max_batch=256)
+        self._blob_lock = trio.Lock()
+        self._inflight_blobs: dict[str, int] = {}
+        self.indexer = Indexer(self.meta, stores.blobs, stores.search, _doc_from_raw)
+        self.mailboxes = MailboxDirectory(
+            self.supervisor,
+            self.meta,
+            self._committer,
+            stores.bus,
+            self._after_commit,
+            config.actor_idle_seconds,
+        )
+
+    async def _start(self) -> None:
+        await self.supervisor.start("committer", self._committer.run)
+        await self.supervisor.start("blob-writer", self._blob_batcher.run)
+        await self.supervisor.start("indexer", self.indexer.run)
+
+    async def _stop(self) -> None:
+        await self.indexer.flush(timeout=5.0)
+        self._committer.close()
+        self._blob_batcher.close()
+
+    # ------------------------------------------------------------ blobs
+
+    async def _put_blobs(self, blobs: list[bytes]) -> list[str]:
+        async with self._blob_lock:
+            return await self.stores.blobs.put_many(blobs)
+
+    async def _after_commit(self, account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
+        self.indexer.kick()
+        freed = [ref for o in outcomes for ref in o.freed_blobs]
+        if freed:
+            self._nursery.start_soon(self._collect_blobs, freed)
+
+    async def _collect_blobs(self, refs: list[str]) -> None:
+        async with self._blob_lock:
+            doomed = [r for r in refs if r not in self._inflight_blobs]
+            if doomed:
+                try:
+                    await self.stores.blobs.delete_many(doomed)
+                except Exception:  # garbage stays until the next sweep; nothing is lost
+                    log.exception("could not delete %d unreferenced blobs", len(doomed))
+
+    @asynccontextmanager
+    async def _blob_in_flight(self, raw: bytes) -> AsyncIterator[str]:
+        import hashlib
+
+        ref = hashlib.sha256(raw).hexdigest()
+        self._inflight_blobs[ref] = self._inflight_blobs.get(ref, 0) + 1
+        try:
+            stored = await self._blob_batcher.submit(raw)
+            yield stored
+        finally:
+            count = self._inflight_blobs[ref] - 1
+            if count:
+                self._inflight_blobs[ref] = count
+            else:
+                del self._inflight_blobs[ref]
+
+    # --------------------------------------------------------- accounts
+
+    async def add_domain(self, name: str) -> None:
+        name = name.strip().lower().rstrip(".")
+        if not name or "@" in name or " " in name or "." not in name and name != "localhost":
+            raise InvalidName(f"{name!r} is not a domain name")
+        await self.meta.add_domain(name)
+
+    async def list_domains(self) -> list[str]:
+        return await self.meta.list_domains()
+
+    async def remove_domain(self, name: str) -> None:
+        await self.meta.remove_domain(name.strip().lower())
+
+    async def _hash(self, password: str) -> str:
+        if not password:
+            raise InvalidArgument("the password is empty")
+        return await trio.to_thread.run_sync(self._hasher.hash, password)
+
+    async def create_account(self, address: str, password: str, display_name: str | None = None) -> Account:
+        address = normalize_address(address)
+        hashed = await self._hash(password)
+        return await self.meta.create_account(address, hashed, display_name, SYSTEM_LABELS)
+
+    async def list_accounts(self) -> list[Account]:
+        return await self.meta.list_accounts()
+
+    async def get_account(self, address: str) -> Account:
+        account = await self.meta.get_account(normalize_address(address))
+        if account is None:
+            raise AccountNotFound(f"no such account: {address}")
+        return account
+
+    async def get_account_by_id(self, account_id: int) -> Account:
+        account = await self.meta.get_account_by_id(account_id)
+        if account is None:
+            raise AccountNotFound("no such account")
+        return account
+
+    async def authenticate(self, address: str, password: str) -> Account:
+        """Check a password. Failure says nothing about which part was wrong."""
+        try:
+            account = await self.meta.get_account(normalize_address(address))
+        except InvalidName:
+            account = None
+        hashed = await self.meta.password_hash(account.id) if account else None
+        if account is None or hashed is None:
+            # spend the same time as a real check so that timing reveals nothing
+            await trio.to_thread.run_sync(self._verify, self._dummy_hash(), password)
+            raise AuthenticationFailed("authentication failed")
+        if not await trio.to_thread.run_sync(self._verify, hashed, password):
+            raise AuthenticationFailed("authentication failed")
+        if self._hasher.check_needs_rehash(hashed):
+            await self.meta.set_password_hash(account.id, await self._hash(password))
+        return account
+
+    _dummy: str | None = None
+
+    def _dummy_hash(self) -> str:
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("not a password")
+        return self._dummy
+
+    def _verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def change_password(self, address: str, new_password: str) -> None:
+        account = await self.get_account(address)
+        await self.meta.set_password_hash(account.id, await self._hash(new_password))
+
+    async def update_account(
+        self, account_id: int, *, display_name: str | None = None, settings: dict[str, object] | None = None
+    ) -> Account:
+        account = await self.get_account_by_id(account_id)
+        merged = dict(account.settings)
+        if settings:
+            merged.update(settings)
+        updated = await self.meta.update_account(
+            account_id, display_name if display_name is not None else account.display_name, merged
+        )
+        return updated
+
+    async def delete_account(self, address: str) -> None:
+        account = await self.get_account(address)
+        freed = await self.meta.delete_account(account.id)
+        await self.stores.search.delete_account(account.id)
+        if freed:
+            await self._collect_blobs(freed)
+
+    async def add_alias(self, alias: str, address: str) -> None:
+        account = await self.get_account(address)
+        await self.meta.add_alias(normalize_address(alias), account.id)
+
+    async def remove_alias(self, alias: str) -> None:
+        await self.meta.remove_alias(normalize_address(alias))
+
+    async def list_aliases(self, address: str | None = None) -> list[tuple[str, str]]:
+        accounts = {a.id: a.address for a in await self.meta.list_accounts()}
+        account_id = (await self.get_account(address)).id if address else None
+        return [(alias, accounts[aid]) for alias, aid in await self.meta.list_aliases(account_id)]
+
+    async def resolve_recipient(self, address: str) -> Account | None:
+        """The local account that receives ``address`` (directly or by alias)."""
+        try:
+            normalized = normalize_address(address)
+        except InvalidName:
+            return None
+        account_id = await self.meta.resolve_address(normalized)
+        if account_id is None:
+            # plus addressing: user+tag@domain reaches user@domain
+            local, _, domain = normalized.rpartition("@")
+            if "+" in local:
+                account_id = await self.meta.resolve_address(f"{local.split('+', 1)[0]}@{domain}")
+        if account_id is None:
+            return None
+        return await self.meta.get_account_by_id(account_id)
+
+    async def is_local_domain(self, domain: str) -> bool:
+        return domain.lower().rstrip(".") in await self.meta.list_domains()
+
+    # ----------------------------------------------------------- labels
+
+    async def labels(self, account_id: int) -> list[Label]:
+        return list(await self.mailboxes.labels(account_id))
+
+    async def label(self, account_id: int, name_or_id: str | int) -> Label:
+        labels = await self.mailboxes.labels(account_id)
+        if isinstance(name_or_id, int):
+            for label in labels:
+                if label.id == name_or_id:
+                    return label
+            raise LabelNotFound("no such label")
+        name = name_or_id.strip()
+        if name.upper() == "INBOX":
+            name = "INBOX"
+        for label in labels:
+            if label.name == name:
+                return label
+        for label in labels:
+            if label.name.casefold() == name.casefold():
+                return label
+        raise LabelNotFound(f"no such label: {name_or_id}")
+
+    async def role_label(self, account_id: int, role: LabelRole) -> Label:
+        for label in await self.mailboxes.labels(account_id):
+            if label.role is role:
+                return label
+        raise LabelNotFound(f"account has no {role.value} label")
+
+    async def _roles(self, account_id: int) -> dict[LabelRole, int]:
+        return {lb.role: lb.id for lb in await self.mailboxes.labels(account_id) if lb.role is not None}
+
+    async def create_label(self, account_id: int, name: str, *, color: str | None = None) -> Label:
+        outcome = await self._apply_one(account_id, CreateLabel(name, None, color))
+        assert outcome.label is not None
+        return outcome.label
+
+    async def ensure_label(self, account_id: int, name: str) -> Label:
+        try:
+            return await self.label(account_id, name)
+        except LabelNotFound:
+            try:
+                return await self.create_label(account_id, name)
+            except AlreadyExists:
+                return await self.label(account_id, name)
+
+    async def rename_label(self, account_id: int, label: str | int, new_name: str) -> Label:
+        target = await self.label(account_id, label)
+        await self._apply_one(account_id, RenameLabel(target.id, new_name))
+        return await self.label(account_id, target.id)
+
+    async def update_label(
+        self,
+        account_id: int,
+        label: str | int,
+        *,
+        color: str | None = None,
+        clear_color: bool = False,
+        subscribed: bool | None = None,
+    ) -> Label:
+        target = await self.label(account_id, label)
+        await self._apply_one(account_id, UpdateLabel(target.id, color, clear_color, subscribed))
+        return await self.label(account_id, target.id)
+
+    async def delete_label(self, account_id: int, label: str | int) -> None:
+        target = await self.label(account_id, label)
+        await self._apply_one(account_id, DeleteLabel(target.id))
+
+    async def _apply(self, account_id: int, mutations: list[Mutation]) -> list[Outcome]:
+        return await self.mailboxes.apply(account_id, mutations)
+
+    async def _apply_one(self, account_id: int, mutation: Mutation) -> Outcome:
+        return (await self._apply(account_id, [mutation]))[0]
+
+    # --------------------------------------------------------- delivery
+
+    async def deliver(
+        self,
+        raw: bytes,
+        recipients: Sequence[str],
+        *,
+        internal_date: float | None = None,
+        labels: Sequence[str] = (),
+        flags: Iterable[str] = (),
+    ) -> DeliveryResult:
+        """Deliver one message to local recipients, storing its bytes once.
+
+        Every recipient must be local (an account, an alias or a plus
+        address), or :class:`NotLocalRecipient` is raised and nothing is
+        stored. Returns only once the blob is durable and every recipient's
+        metadata is committed.
+        """
+        if not recipients:
+            raise InvalidArgument("no recipients")
+        if len(raw) > self.config.limits.max_message_size:
+            from mailcore.errors import MessageTooLarge
+
+            raise MessageTooLarge(f"message is {len(raw)} bytes; the limit is {self.config.limits.max_message_size}")
+        accounts: dict[int, str] = {}
+        for rcpt in recipients:
+            account = await self.resolve_recipient(rcpt)
+            if account is None:
+                raise NotLocalRecipient(rcpt)
+            accounts.setdefault(account.id, account.address)
+        parsed = parse_message(raw)
+        when = internal_date if internal_date is not None else time.time()
+        flag_set = frozenset(flags)
+        message_ids: dict[str, int] = {}
+        async with self._blob_in_flight(raw) as ref:
+
+            async def one(account_id: int, address: str) -> None:
+                label_ids = await self._delivery_labels(account_id, labels)
+                record = record_from_parsed(
+                    parsed, ref, flags=flag_set, label_ids=label_ids, internal_date=when
+                )
+                outcome = (await self._apply(account_id, [AddMessage(record)]))[0]
+                mid = outcome.message_ids[0]
+                message_ids[address] = mid
+                self.indexer.hand_over(
+                    search_doc(account_id, mid, outcome.thread_ids[0], parsed, when, label_ids, flag_set)
+                )
+
+            if len(accounts) == 1:
+                [(aid, addr)] = accounts.items()
+                await one(aid, addr)
+            else:
+                async with trio.open_nursery() as nursery:
+                    for aid, addr in accounts.items():
+                        nursery.start_soon(one, aid, addr)
+        return DeliveryResult(ref, message_ids)
+
+    async def _delivery_labels(self, account_id: int, names: Sequence[str]) -> frozenset[int]:
+        roles = await self._roles(account_id)
+        if not names:
+            return frozenset({roles[LabelRole.INBOX], roles[LabelRole.ALL]})
+        ids = {(await self.ensure_label(account_id, n)).id for n in names}
+        return frozenset(self._gmail_rules(roles, ids))
+
+    @staticmethod
+    def _gmail_rules(roles: dict[LabelRole, int], ids: set[int]) -> set[int]:
+        """Trash and Spam are outside All Mail; everything else is in it."""
+        if roles[LabelRole.TRASH] in ids or roles[LabelRole.SPAM] in ids:
+            ids.discard(roles[LabelRole.ALL])
+            ids.discard(roles[LabelRole.INBOX])
+        else:
+            ids.add(roles[LabelRole.ALL])
+        return ids
+
+    async def append(
+        self,
+        account_id: int,
+        label: str | int,
+        raw: bytes,
+        *,
+        flags: Iterable[str] = (),
+        internal_date: float | None = None,
+    ) -> AppendResult:
+        """IMAP APPEND: store a message into a label with flags and a date."""
+        if len(raw) > self.config.limits.max_message_size:
+            from mailcore.errors import MessageTooLarge
+
+            raise MessageTooLarge("message too large")
+        target = await self.label(account_id, label)
+        roles = await self._roles(account_id)
+        flag_set = set(_check_flags(flags))
+        ids = {target.id}
+        if target.role is LabelRole.STARRED:
+            flag_set.add("\\Flagged")
+        if target.role is LabelRole.DRAFTS:
+            flag_set.add("\\Draft")
+        if "\\Flagged" in flag_set:
+            ids.add(roles[LabelRole.STARRED])
+        ids = self._gmail_rules(roles, ids)
+        parsed = parse_message(raw)
+        when = internal_date if internal_date is not None else time.time()
+        async with self._blob_in_flight(raw) as ref:
+            record = record_from_parsed(
+                parsed, ref, flags=frozenset(flag_set), label_ids=frozenset(ids), internal_date=when
+            )
+            outcome = (await self._apply(account_id, [AddMessage(record)]))[0]
+        mid = outcome.message_ids[0]
+        self.indexer.hand_over(
+            search_doc(account_id, mid, outcome.thread_ids[0], parsed, when, frozenset(ids), frozenset(flag_set))
+        )
+        return AppendResult(mid, outcome.thread_ids[0], target.id, outcome.uids[(mid, target.id)], target.uidvalidity)
+
+    async def import_messages(
+        self,
+        account_id: int,
+        items: Iterable[ImportItem],
+        *,
+        batch: int = 200,
+        progress: Any = None,
+    ) -> int:
+        """Import many messages in batches (one fsync round per batch)."""
+        roles = await self._roles(account_id)
+        count = 0
+        chunk: list[ImportItem] = []
+
+        async def flush() -> None:
+            nonlocal count
+            if not chunk:
+                return
+            refs = await self.stores.blobs.put_many([it.raw for it in chunk])
+            mutations: list[Mutation] = []
+            docs = []
+            for item, ref in zip(chunk, refs, strict=True):
+                parsed = parse_message(item.raw)
+                ids: set[int] = set()
+                for name in item.labels:
+                    ids.add((await self.ensure_label(account_id, name)).id)
+                flags = set(item.flags)
+                if roles[LabelRole.STARRED] in ids:
+                    flags.add("\\Flagged")
+                if "\\Flagged" in flags:
+                    ids.add(roles[LabelRole.STARRED])
+                ids = self._gmail_rules(roles, ids)
+                date = item.internal_date or (parsed.date.timestamp() if parsed.date else time.time())
+                mutations.append(
+                    AddMessage(
+                        record_from_parsed(
+                            parsed, ref, flags=frozenset(flags), label_ids=frozenset(ids), internal_date=date
+                        )
+                    )
+                )
+                docs.append((parsed, date, frozenset(ids), frozenset(flags)))
+            outcomes = await self._apply(account_id, mutations)
+            for outcome, (parsed, date, ids_, flags_) in zip(outcomes, docs, strict=True):
+                mid = outcome.message_ids[0]
+                self.indexer.hand_over(search_doc(account_id, mid, outcome.thread_ids[0], parsed, date, ids_, flags_))
+            count += len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            chunk.clear()
+
+        iterator = iter(items)
+
+        def take() -> list[ImportItem]:
+            # reading files happens in a worker thread, never on the trio thread
+            return list(itertools.islice(iterator, batch))
+
+        while True:
+            chunk.extend(await trio.to_thread.run_sync(take))
+            if not chunk:
+                break
+            await flush()
+        return count
+
+    # ---------------------------------------------------------- reading
+
+    async def label_uids(self, account_id: int, label: str | int) -> list[tuple[int, int]]:
+        """(UID, message id) of every message in a label, by UID."""
+        target = await self.label(account_id, label)
+        return await self.meta.label_uids(account_id, target.id)
+
+    async def fetch(
+        self, account_id: int, label: str | int, uid_min: int = 1, uid_max: int | None = None
+    ) -> list[MessageMeta]:
+        """Everything IMAP FETCH needs except the bytes, for a UID range of a label."""
+        target = await self.label(account_id, label)
+        return await self.meta.fetch_label(account_id, target.id, uid_min, uid_max)
+
+    async def messages(self, account_id: int, message_ids: Sequence[int]) -> list[MessageMeta]:
+        """The account's messages among ``message_ids`` (others are silently absent)."""
+        return await self.meta.fetch_messages(account_id, message_ids)
+
+    async def message(self, account_id: int, message_id: int) -> MessageMeta:
+        found = await self.meta.fetch_messages(account_id, [message_id])
+        if not found:
+            raise MessageNotFound("no such message")
+        return found[0]
+
+    async def message_bytes(
+        self, account_id: int, message_id: int, byte_range: tuple[int, int] | None = None
+    ) -> bytes:
+        meta = await self.message(account_id, message_id)
+        return await self.stores.blobs.get(meta.blob_ref, byte_range)
+
+    async def read_blob(self, meta: MessageMeta, byte_range: tuple[int, int] | None = None) -> bytes:
+        """The bytes of a message already read through this account's calls."""
+        return await self.stores.blobs.get(meta.blob_ref, byte_range)
+
+    async def message_section(self, account_id: int, message_id: int, section: str) -> bytes | None:
+        """IMAP ``BODY[section]`` of a message: exact bytes, or None if no such part."""
+        raw = await self.message_bytes(account_id, message_id)
+        return fetch_section(raw, section)
+
+    async def changes_since(self, account_id: int, label: str | int, modseq: int) -> Changes:
+        target = await self.label(account_id, label)
+        return await self.meta.changes_since(account_id, target.id, modseq)
+
+    async def highest_modseq(self, account_id: int) -> int:
+        return await self.meta.highest_modseq(account_id)
+
+    async def threads(
+        self, account_id: int, label: str | int | None = "INBOX", *, cursor: str | None = None, limit: int = 50
+    ) -> ThreadPage:
+        """A label's conversations, newest first (``label=None``: every one)."""
+        if not 1 <= limit <= 500:
+            raise InvalidArgument("limit must be between 1 and 500")
+        label_id = (await self.label(account_id, label)).id if label is not None else None
+        return await self.meta.threads(account_id, label_id, cursor, limit)
+
+    async def thread(self, account_id: int, thread_id: int) -> Thread:
+        found = await self.meta.thread(account_id, thread_id)
+        if found is None:
+            raise ThreadNotFound("no such thread")
+        return found
+
+    # ---------------------------------------------------------- changes
+
+    async def store_flags(
+        self,
+        account_id: int,
+        message_ids: Sequence[int],
+        *,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        replace: Iterable[str] | None = None,
+        unchanged_since: int | None = None,
+    ) -> FlagResult:
+        """Set and clear flags; ``\\Flagged`` and the Starred label move together."""
+        add_set = _check_flags(add)
+        remove_set = _check_flags(remove)
+        replace_set = _check_flags(replace) if replace is not None else None
+        roles = await self._roles(account_id)
+        ids = tuple(message_ids)
+        mutations: list[Mutation] = [SetFlags(ids, add_set, remove_set, replace_set, unchanged_since)]
+        starred = roles[LabelRole.STARRED]
+        if replace_set is not None:
+            if "\\Flagged" in replace_set:
+                mutations.append(ChangeLabels(ids, add=frozenset({starred})))
+            else:
+                mutations.append(ChangeLabels(ids, remove=frozenset({starred})))
+        elif "\\Flagged" in add_set:
+            mutations.append(ChangeLabels(ids, add=frozenset({starred})))
+        elif "\\Flagged" in remove_set:
+            mutations.append(ChangeLabels(ids, remove=frozenset({starred})))
+        outcomes = await self._apply(account_id, mutations)
+        flag_outcome = outcomes[0]
+        if len(outcomes) > 1 and flag_outcome.modified:
+            pass  # messages that failed UNCHANGEDSINCE keep their star as it was
+        changed = await self.meta.fetch_messages(account_id, flag_outcome.message_ids)
+        return FlagResult(flag_outcome.modseq, changed, list(flag_outcome.modified))
+
+    async def modify_labels(
+        self,
+        account_id: int,
+        message_ids: Sequence[int],
+        *,
+        add: Iterable[str | int] = (),
+        remove: Iterable[str | int] = (),
+    ) -> Outcome:
+        """Add and remove labels, keeping Gmail's rules (Starred is ``\\Flagged``,
+        Trash and Spam leave All Mail and Inbox, leaving them returns to All Mail)."""
+        roles = await self._roles(account_id)
+        add_ids = {(await self.label(account_id, x)).id for x in add}
+        remove_ids = {(await self.label(account_id, x)).id for x in remove} - add_ids
+        trashlike = {roles[LabelRole.TRASH], roles[LabelRole.SPAM]}
+        if add_ids & trashlike:
+            remove_ids |= {roles[LabelRole.ALL], roles[LabelRole.INBOX]} | (trashlike - add_ids)
+        elif remove_ids & trashlike:
+            add_ids.add(roles[LabelRole.ALL])  # out of Trash or Spam: back in All Mail
+        if roles[LabelRole.ALL] in remove_ids and not add_ids & trashlike:
+            raise InvalidArgument("All Mail cannot be removed; delete or trash the message instead")
+        ids = tuple(message_ids)
+        mutations: list[Mutation] = [ChangeLabels(ids, frozenset(add_ids), frozenset(remove_ids))]
+        if roles[LabelRole.STARRED] in add_ids:
+            mutations.append(SetFlags(ids, add=frozenset({"\\Flagged"})))
+        elif roles[LabelRole.STARRED] in remove_ids:
+            mutations.append(SetFlags(ids, remove=frozenset({"\\Flagged"})))
+        return (await self._apply(account_id, mutations))[0]
+
+    async def copy(self, account_id: int, message_ids: Sequence[int], to_label: str | int) -> CopyResult:
+        """IMAP COPY: the messages gain the label (Gmail stores each message once)."""
+        target = await self.label(account_id, to_label)
+        outcome = await self.modify_labels(account_id, message_ids, add=[target.id])
+        return await self._copy_result(account_id, target, message_ids, outcome)
+
+    async def move(
+        self, account_id: int, message_ids: Sequence[int], from_label: str | int, to_label: str | int
+    ) -> CopyResult:
+        """IMAP MOVE: gain the destination label, lose the source one (All Mail
+        is never lost this way; moving to Trash or Spam leaves All Mail)."""
+        source = await self.label(account_id, from_label)
+        target = await self.label(account_id, to_label)
+        remove: list[str | int] = []
+        if source.id != target.id and source.role not in (LabelRole.ALL,):
+            remove.append(source.id)
+        outcome = await self.modify_labels(account_id, message_ids, add=[target.id], remove=remove)
+        return await self._copy_result(account_id, target, message_ids, outcome)
+
+    async def _copy_result(
+        self, account_id: int, target: Label, message_ids: Sequence[int], outcome: Outcome
+    ) -> CopyResult:
+        uids = {mid: uid for (mid, lid), uid in outcome.uids.items() if lid == target.id}
+        missing = [m for m in message_ids if m not in uids]
+        if missing:
+            existing = {mid: uid for uid, mid in await self.meta.label_uids(account_id, target.id)}
+            for m in missing:
+                if m in existing:
+                    uids[m] = existing[m]
+        return CopyResult(target.id, target.uidvalidity, uids)
+
+    async def expunge(self, account_id: int, label: str | int, message_ids: Sequence[int]) -> Outcome:
+        """IMAP EXPUNGE in a label: messages leave that label; expunged from
+        All Mail, Trash or Spam they are deleted for good."""
+        target = await self.label(account_id, label)
+        ids = tuple(message_ids)
+        if target.role in (LabelRole.ALL, LabelRole.TRASH, LabelRole.SPAM):
+            return await self.delete_messages(account_id, ids)
+        mutations: list[Mutation] = [
+            ChangeLabels(ids, remove=frozenset({target.id})),
+            SetFlags(ids, remove=frozenset({"\\Deleted"})),
+        ]
+        if target.role is LabelRole.STARRED:
+            mutations.append(SetFlags(ids, remove=frozenset({"\\Flagged"})))
+        return (await self._apply(account_id, mutations))[0]
+
+    async def delete_messages(self, account_id: int, message_ids: Sequence[int]) -> Outcome:
+        """Delete messages for good, from every label."""
+        return await self._apply_one(account_id, DeleteMessages(tuple(message_ids)))
+
+    # ----------------------------------------------------------- search
+
+    async def compile_query(self, account_id: int, query: str | Query) -> Query:
+        """Parse a Gmail query and resolve its labels for this account.
+
+        Like Gmail, messages in Trash and Spam match only when the query
+        names one of those labels (or ``in:anywhere``).
+        """
+        tree = parse_query(query) if isinstance(query, str) else query
+        labels = await self.mailboxes.labels(account_id)
+        by_key: dict[str, set[int]] = {}
+        for lb in labels:
+            by_key.setdefault(_label_key(lb.name), set()).add(lb.id)
+            if lb.role is not None:
+                by_key.setdefault(lb.role.value, set()).add(lb.id)
+        names_used: list[str] = []
+
+        def resolve(name: str) -> frozenset[int]:
+            names_used.append(name)
+            key = _label_key(name)
+            found = set(by_key.get(key, set()))
+            # label:work also matches its children, as in Gmail
+            for lb in labels:
+                if _label_key(lb.name).startswith(key + "-"):
+                    found.add(lb.id)
+            return frozenset(found)
+
+        resolved = resolve_labels(tree, resolve)
+        roles = {lb.role: lb.id for lb in labels if lb.role is not None}
+        wants_hidden = any(_label_key(n) in ("trash", "spam", "anywhere") for n in names_used)
+        if not wants_hidden and not _mentions_anywhere(query):
+            hidden = frozenset({roles[LabelRole.TRASH], roles[LabelRole.SPAM]})
+            resolved = And((resolved, Not(LabelIds(hidden))))
+        return resolved
+
+    async def search(
+        self, account_id: int, query: str | Query, *, cursor: str | None = None, limit: int = 50
+    ) -> SearchResult:
+        """Messages matching a Gmail query, newest first.
+
+        Waits for the index to take in everything committed before the call.
+        Raises :class:`mailcore.errors.QuerySyntaxError` for a malformed query.
+        """
+        if not 1 <= limit <= 1000:
+            raise InvalidArgument("limit must be between 1 and 1000")
+        compiled = await self.compile_query(account_id, query)
+        await self.indexer.flush()
+        page = await self.stores.search.query(account_id, compiled, limit=limit, cursor=cursor, now=time.time())
+        metas = await self.meta.fetch_messages(account_id, page.message_ids)
+        return SearchResult(metas, page.next_cursor)
+
+    async def search_ids(self, account_id: int, query: str | Query, *, max_results: int = 100_000) -> list[int]:
+        """Every matching message id (for IMAP SEARCH X-GM-RAW)."""
+        compiled = await self.compile_query(account_id, query)
+        await self.indexer.flush()
+        out: list[int] = []
+        cursor = None
+        while len(out) < max_results:
+            page = await self.stores.search.query(account_id, compiled, limit=1000, cursor=cursor, now=time.time())
+            out.extend(page.message_ids)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        return out[:max_results]
+
+    async def search_threads(
+        self, account_id: int, query: str | Query, *, cursor: str | None = None, limit: int = 50
+    ) -> ThreadPage:
+        """Conversations with a matching message, newest match first."""
+        result = await self.search(account_id, query, cursor=cursor, limit=limit)
+        thread_ids = list(dict.fromkeys(m.thread_id for m in result.messages))
+        summaries = await self.meta.thread_summaries(account_id, thread_ids)
+        return ThreadPage(summaries, result.next_cursor)
+
+    # ------------------------------------------------------------ watch
+
+    def watch(self, account_id: int, *, buffer: int = 1024) -> AbstractAsyncContextManager[Subscription]:
+        """Change events of one account, as they are committed.
+
+        ``async with engine.watch(account_id) as events: async for ev in events``.
+        A watcher that falls more than ``buffer`` events behind receives a
+        ``resync`` event and must re-read what it shows.
+        """
+        return self.stores.bus.subscribe(account_id, buffer)
+
+    # ----------------------------------------------------------- status
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "active_mailboxes": self.mailboxes.active,
+            "activations": self.mailboxes.activations,
+            "indexed": self.indexer.indexed,
+        }
+
+
+def _mentions_anywhere(query: str | Query) -> bool:
+    return isinstance(query, str) and "in:anywhere" in query.lower()
+
+
+def _check_flags(flags: Iterable[str] | None) -> frozenset[str]:
+    out = set()
+    for flag in flags or ():
+        if flag.startswith("\\"):
+            canonical = next((f for f in SYSTEM_FLAGS if f.lower() == flag.lower()), None)
+            if canonical is None:
+                if flag.lower() == "\\recent":
+                    continue
+                raise InvalidArgument(f"{flag} is not a flag that can be set")
+            out.add(canonical)
+        else:
+            if not flag or any(ch in flag for ch in ' ()[]{%*"\\') or any(ord(c) < 33 or ord(c) > 126 for c in flag):
+                raise InvalidArgument(f"{flag!r} is not a valid keyword")
+            out.add(flag)
+    return frozenset(out)
+
+
+@asynccontextmanager
+async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
+    """Open the engine and its stores; close everything on exit.
+
+    With no config, the embedded default in the data directory
+    (``$MAILCORE_DATA_DIR`` or ``~/.local/share/mailcore``).
+    """
+    config = config or Config.load()
+    stores = await open_stores(config)
+    try:
+        async with trio.open_nursery() as nursery:
+            engine = Engine(config, stores, nursery)
+            await engine._start()
+            try:
+                yield engine
+            finally:
+                with trio.CancelScope(shield=True):
+                    await engine._stop()
+                nursery.cancel_scope.cancel()
+    finally:
+        with trio.CancelScope(shield=True):
+            await stores.aclose()

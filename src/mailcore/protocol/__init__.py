@@ -1,0 +1,1 @@
+"""Sans-IO protocol engines: bytes in, typed events out, no sockets and no trio."""

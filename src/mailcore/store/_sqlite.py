@@ -1,0 +1,130 @@
+"""SQLite access off the trio thread, for every embedded SQLite adapter.
+
+One writer connection serialised by a capacity limiter of one, and a small
+pool of reader connections (WAL lets readers run beside the writer). Calls
+run in trio worker threads, so no blocking call happens on the trio thread.
+``sqlite3`` errors are mapped to :class:`mailcore.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import trio
+
+from mailcore.errors import Closed, StoreError
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _mapped_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise StoreError(f"sqlite: {exc}") from exc
+
+
+class SQLiteDatabase:
+    """A SQLite database file in WAL mode, used from trio.
+
+    ``synchronous`` is ``FULL`` for stores whose commits are acknowledgements
+    to users (the meta store) and may be ``NORMAL`` for derived data.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        synchronous: str = "FULL",
+        readers: int = 2,
+        schema: str | None = None,
+    ) -> None:
+        self.path = str(path)
+        self._synchronous = synchronous
+        self._closed = False
+        self._writer = self._connect()
+        if schema:
+            with _mapped_errors():
+                self._writer.executescript(schema)
+        self._write_limiter = trio.CapacityLimiter(1)
+        self._readers: list[sqlite3.Connection] = [self._connect() for _ in range(readers)]
+        self._reader_lock = threading.Lock()
+        self._read_limiter = trio.CapacityLimiter(max(1, readers))
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        with _mapped_errors():
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-32000")
+            conn.execute("PRAGMA temp_store=MEMORY")
+        return conn
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction.
+
+        The transaction commits when ``fn`` returns and rolls back when it
+        raises. Cancellation waits for the thread: the call has then either
+        committed fully or not at all.
+        """
+        if self._closed:
+            raise Closed("database is closed")
+
+        def run() -> T:
+            conn = self._writer
+            with _mapped_errors():
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = fn(conn)
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+                return result
+
+        return await trio.to_thread.run_sync(run, limiter=self._write_limiter)
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn(conn)`` on a reader connection, in one read transaction."""
+        if self._closed:
+            raise Closed("database is closed")
+
+        def run() -> T:
+            with self._reader_lock:
+                conn = self._readers.pop()
+            try:
+                with _mapped_errors():
+                    conn.execute("BEGIN")
+                    try:
+                        return fn(conn)
+                    finally:
+                        conn.execute("COMMIT")
+            finally:
+                with self._reader_lock:
+                    self._readers.append(conn)
+
+        return await trio.to_thread.run_sync(run, limiter=self._read_limiter)
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
+        def close() -> None:
+            for conn in [self._writer, *self._readers]:
+                conn.close()
+
+        async with self._write_limiter:
+            await trio.to_thread.run_sync(close)

@@ -1,0 +1,228 @@
+"""The MetaStore role: accounts, labels, messages, flags and threads.
+
+Writes to one account go through :meth:`MetaStore.apply`: a batch of
+mutations in one transaction, which allocates UIDs and MODSEQs inside that
+transaction (so two engine instances serving one account stay correct) and
+returns what it allocated. Several accounts' batches can share a transaction
+through :meth:`MetaStore.apply_many` (group commit: one fsync for all).
+Reads are shaped by what the doors ask for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from mailcore.model import (
+    Account,
+    AttachmentInfo,
+    Changes,
+    EmailAddress,
+    Label,
+    LabelRole,
+    MessageMeta,
+    Thread,
+    ThreadPage,
+    ThreadSummary,
+)
+
+# ---------------------------------------------------------------- mutations
+
+
+@attrs.frozen
+class MessageRecord:
+    """A new message, with everything precomputed at delivery."""
+
+    blob_ref: str
+    size: int
+    internal_date: float
+    flags: frozenset[str]
+    label_ids: frozenset[int]
+    message_id: str | None
+    in_reply_to: tuple[str, ...]
+    references: tuple[str, ...]
+    subject: str
+    thread_subject: str
+    date: float | None
+    from_: tuple[EmailAddress, ...]
+    to: tuple[EmailAddress, ...]
+    cc: tuple[EmailAddress, ...]
+    bcc: tuple[EmailAddress, ...]
+    snippet: str
+    has_attachment: bool
+    attachments: tuple[AttachmentInfo, ...]
+    envelope: bytes
+    bodystructure: bytes
+    body: bytes
+    #: the subject had a reply or forward prefix: it may join a thread by subject
+    reply_like: bool = False
+
+
+@attrs.frozen
+class AddMessage:
+    record: MessageRecord
+
+
+@attrs.frozen
+class SetFlags:
+    """Add and remove flags, or replace them all (``replace`` not None).
+
+    With ``unchanged_since``, messages whose MODSEQ is greater are left alone
+    and reported in :attr:`Outcome.modified` (CONDSTORE).
+    """
+
+    message_ids: tuple[int, ...]
+    add: frozenset[str] = frozenset()
+    remove: frozenset[str] = frozenset()
+    replace: frozenset[str] | None = None
+    unchanged_since: int | None = None
+
+
+@attrs.frozen
+class ChangeLabels:
+    """Add messages to labels (new UIDs there) and remove them (vanished UIDs)."""
+
+    message_ids: tuple[int, ...]
+    add: frozenset[int] = frozenset()
+    remove: frozenset[int] = frozenset()
+
+
+@attrs.frozen
+class DeleteMessages:
+    """Delete messages for good, from every label."""
+
+    message_ids: tuple[int, ...]
+
+
+@attrs.frozen
+class CreateLabel:
+    name: str
+    role: LabelRole | None = None
+    color: str | None = None
+
+
+@attrs.frozen
+class RenameLabel:
+    """Rename a label and, with it, its children (``Work/x`` follows ``Work``)."""
+
+    label_id: int
+    new_name: str
+
+
+@attrs.frozen
+class UpdateLabel:
+    label_id: int
+    color: str | None = None
+    clear_color: bool = False
+    subscribed: bool | None = None
+
+
+@attrs.frozen
+class DeleteLabel:
+    """Delete a label (and its children); messages keep their other labels."""
+
+    label_id: int
+
+
+Mutation = (
+    AddMessage
+    | SetFlags
+    | ChangeLabels
+    | DeleteMessages
+    | CreateLabel
+    | RenameLabel
+    | UpdateLabel
+    | DeleteLabel
+)
+
+
+@attrs.frozen
+class Outcome:
+    """What one mutation did, at the MODSEQ it was given."""
+
+    modseq: int
+    message_ids: tuple[int, ...] = ()
+    thread_ids: tuple[int, ...] = ()
+    label_ids: tuple[int, ...] = ()
+    #: (message_id, label_id) -> UID for every new label membership
+    uids: dict[tuple[int, int], int] = attrs.field(factory=dict)
+    #: messages that failed UNCHANGEDSINCE
+    modified: tuple[int, ...] = ()
+    #: blobs no message references any more
+    freed_blobs: tuple[str, ...] = ()
+    #: the label created by CreateLabel
+    label: Label | None = None
+
+
+# ---------------------------------------------------------------- the role
+
+
+@runtime_checkable
+class MetaStore(Protocol):
+    # accounts and domains
+    async def add_domain(self, name: str) -> None: ...
+    async def list_domains(self) -> list[str]: ...
+    async def remove_domain(self, name: str) -> None: ...
+    async def create_account(
+        self, address: str, password_hash: str, display_name: str | None, labels: Sequence[tuple[str, LabelRole]]
+    ) -> Account: ...
+    async def get_account(self, address: str) -> Account | None: ...
+    async def get_account_by_id(self, account_id: int) -> Account | None: ...
+    async def list_accounts(self) -> list[Account]: ...
+    async def password_hash(self, account_id: int) -> str | None: ...
+    async def set_password_hash(self, account_id: int, password_hash: str) -> None: ...
+    async def update_account(
+        self, account_id: int, display_name: str | None, settings: dict[str, object]
+    ) -> Account: ...
+    async def delete_account(self, account_id: int) -> list[str]:
+        """Delete an account and all its data; return blobs no longer referenced."""
+        ...
+    async def add_alias(self, alias: str, account_id: int) -> None: ...
+    async def remove_alias(self, alias: str) -> None: ...
+    async def list_aliases(self, account_id: int | None = None) -> list[tuple[str, int]]: ...
+    async def resolve_address(self, address: str) -> int | None: ...
+
+    # writes
+    async def apply(self, account_id: int, mutations: Sequence[Mutation]) -> list[Outcome]: ...
+    async def apply_many(
+        self, batches: Sequence[tuple[int, Sequence[Mutation]]]
+    ) -> list[list[Outcome] | Exception]:
+        """Several accounts' batches in one transaction; a batch that fails
+        is rolled back alone (its slot holds the exception)."""
+        ...
+
+    # reads
+    async def labels(self, account_id: int) -> list[Label]: ...
+    async def highest_modseq(self, account_id: int) -> int: ...
+    async def label_uids(self, account_id: int, label_id: int) -> list[tuple[int, int]]:
+        """(uid, message_id) of every message in the label, by UID."""
+        ...
+    async def fetch_label(
+        self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
+    ) -> list[MessageMeta]: ...
+    async def fetch_messages(self, account_id: int, message_ids: Sequence[int]) -> list[MessageMeta]: ...
+    async def changes_since(self, account_id: int, label_id: int, modseq: int) -> Changes: ...
+    async def threads(
+        self, account_id: int, label_id: int | None, cursor: str | None, limit: int
+    ) -> ThreadPage: ...
+    async def thread(self, account_id: int, thread_id: int) -> Thread | None: ...
+    async def thread_summaries(self, account_id: int, thread_ids: Sequence[int]) -> list[ThreadSummary]: ...
+    async def account_changes(self, account_id: int, since_modseq: int, limit: int) -> list[tuple[int, int]]:
+        """(message_id, modseq) of messages changed after ``since_modseq``."""
+        ...
+
+    # search index outbox
+    async def index_pending(self, limit: int) -> list[tuple[int, int, str, int]]:
+        """(message_id, account_id, kind, seq) waiting to be indexed.
+
+        ``kind`` is ``doc`` (index the whole message), ``state`` (labels or
+        flags changed) or ``delete``. Entries come in ``seq`` order.
+        """
+        ...
+    async def index_done(self, entries: Sequence[tuple[int, int]]) -> None:
+        """Forget (message_id, seq) entries, unless re-queued since with a higher seq."""
+        ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,514 @@
+"""The embedded :class:`~mailcore.store.base.SearchIndex`: SQLite FTS5.
+
+Layout: ``docs`` holds one row per message (its rowid *is* the engine-wide
+message id), ``doc_labels`` and ``doc_flags`` hold the mutable state, and the
+FTS5 table ``doc_text`` holds the words, keyed by the same rowid. The FTS5
+table keeps its own copy of the text: SQLite before 3.43 cannot delete rows
+from a contentless table without the original text, and this index is meant
+to be rebuildable, cheap to update and fast to delete from.
+
+A query tree is compiled into one SQL statement. Text terms become FTS5
+phrases built only from quoted strings (user text can never reach FTS5 or
+SQL syntax), with column filters for the field operators. Conjunctions and
+disjunctions of text terms are merged into a single FTS5 expression, so a
+query of five words costs one full-text lookup, not five.
+
+Two plans answer a query, chosen per query by a cheap probe:
+
+* when the positive text part of the query matches few documents, the
+  statement is driven by the FTS5 result (a few rowid lookups, a small sort);
+* otherwise, and for queries without text, it walks the
+  ``(account_id, date, message_id)`` index newest first and stops at
+  ``limit``: a common word needs only a few hundred probes to fill a page.
+
+Cursors are keyset cursors over ``(date, message_id)``: stable under inserts
+and deletes, and constant cost whatever the page number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mailcore.errors import QuerySyntaxError
+from mailcore.search import (
+    And,
+    DateAfter,
+    DateBefore,
+    Field,
+    Flag,
+    HasAttachment,
+    Label,
+    LabelIds,
+    Larger,
+    MatchAll,
+    MatchNone,
+    NewerThan,
+    Not,
+    OlderThan,
+    Or,
+    Query,
+    Smaller,
+    Text,
+)
+from mailcore.store._sqlite import SQLiteDatabase
+from mailcore.store.base import DocState, SearchDoc, SearchPage
+
+__all__ = ["SQLiteSearchIndex"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    message_id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    thread_id INTEGER NOT NULL,
+    date REAL NOT NULL,
+    size INTEGER NOT NULL,
+    has_attachment INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_account_date ON docs (account_id, date, message_id);
+
+CREATE TABLE IF NOT EXISTS doc_labels (
+    message_id INTEGER NOT NULL,
+    label_id INTEGER NOT NULL,
+    PRIMARY KEY (message_id, label_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_labels_label ON doc_labels (label_id, message_id);
+
+CREATE TABLE IF NOT EXISTS doc_flags (
+    message_id INTEGER NOT NULL,
+    flag TEXT NOT NULL,
+    PRIMARY KEY (message_id, flag)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS doc_flags_flag ON doc_flags (flag, message_id);
+
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_text USING fts5 (
+    subject, from_, "to", cc, bcc, body, filenames,
+    tokenize = 'unicode61 remove_diacritics 2',
+    columnsize = 0
+);
+"""
+
+#: Columns a bare word searches (Gmail does not search Bcc for bare words).
+_TEXT_COLUMNS = "{subject from_ to cc body filenames}"
+_FIELD_COLUMNS = {
+    "from": "{from_}",
+    "to": "{to}",
+    "cc": "{cc}",
+    "bcc": "{bcc}",
+    "subject": "{subject}",
+    "filename": "{filenames}",
+}
+
+#: Above this many full-text matches, walk the date index instead of the matches.
+_DRIVE_BY_TEXT_MAX = 4000
+#: Rows per statement when a list of ids is spliced into ``IN (...)``.
+_CHUNK = 500
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+
+def _clamp_int(value: int) -> int:
+    return max(_INT64_MIN, min(_INT64_MAX, value))
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+# ----------------------------------------------------------------------------- cursor
+
+
+def _encode_cursor(date: float, message_id: int) -> str:
+    raw = f"{date!r},{message_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        date_text, id_text = raw.split(",")
+        date, message_id = float(date_text), int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise QuerySyntaxError("invalid cursor", 0, cursor) from None
+    if not math.isfinite(date) or not _INT64_MIN <= message_id <= _INT64_MAX:
+        raise QuerySyntaxError("invalid cursor", 0, cursor)
+    return date, message_id
+
+
+# --------------------------------------------------------------------------- compiler
+
+
+def _fts_string(value: str) -> str:
+    """``value`` as one FTS5 string: its tokens, adjacent and in order."""
+    return '"' + value.replace("\x00", " ").replace('"', '""') + '"'
+
+
+def _fts(query: Query) -> str | None:
+    """The FTS5 expression for a purely textual tree, or None if it is not one."""
+    match query:
+        case Text(value=value):
+            return f"{_TEXT_COLUMNS} : {_fts_string(value)}"
+        case Field(field=field, value=value):
+            return f"{_FIELD_COLUMNS[field]} : {_fts_string(value)}"
+        case And(items=items):
+            positive: list[str] = []
+            negative: list[str] = []
+            for item in items:
+                if isinstance(item, Not):
+                    inner = _fts(item.item)
+                    if inner is None:
+                        return None
+                    negative.append(inner)
+                else:
+                    expr = _fts(item)
+                    if expr is None:
+                        return None
+                    positive.append(expr)
+            return _fts_and_not(positive, negative)
+        case Or(items=items):
+            parts = [_fts(item) for item in items if not isinstance(item, Not)]
+            if len(parts) != len(items) or None in parts:
+                return None
+            return "(" + " OR ".join(f"({p})" for p in parts if p is not None) + ")"
+    return None
+
+
+def _fts_and_not(positive: list[str], negative: list[str]) -> str | None:
+    if not positive:
+        return None
+    expr = "(" + " AND ".join(f"({p})" for p in positive) + ")"
+    for n in negative:
+        expr = f"({expr} NOT ({n}))"
+    return expr
+
+
+def _balanced(op: str, parts: list[str]) -> str:
+    """Join with ``op`` as a balanced tree: SQLite caps expression depth at 1000."""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    return f"({_balanced(op, parts[:middle])} {op} {_balanced(op, parts[middle:])})"
+
+
+@attrs.define
+class _Compiler:
+    """Turns a query tree into a SQL condition over ``docs d`` plus its parameters."""
+
+    now: float
+    params: list[Any] = attrs.field(factory=list)
+
+    def text_match(self, expr: str, negate: bool = False) -> str:
+        self.params.append(expr)
+        op = "NOT IN" if negate else "IN"
+        return f"d.message_id {op} (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
+
+    def condition(self, query: Query) -> str:
+        match query:
+            case And(items=items):
+                return self.conjunction(items)
+            case Or(items=items):
+                texts = [i for i in items if not isinstance(i, Not) and _fts(i) is not None]
+                parts = [self.condition(i) for i in items if i not in texts]
+                if texts:
+                    expr = _fts(Or(tuple(texts))) if len(texts) > 1 else _fts(texts[0])
+                    assert expr is not None
+                    parts.append(self.text_match(expr))
+                return _balanced("OR", parts)
+            case Not(item=item):
+                expr = _fts(item)
+                if expr is not None:
+                    return self.text_match(expr, negate=True)
+                return f"NOT {self.condition(item)}"
+            case Text() | Field():
+                expr = _fts(query)
+                assert expr is not None
+                return self.text_match(expr)
+            case HasAttachment():
+                return "d.has_attachment = 1"
+            case Flag(flag=flag):
+                self.params.append(flag)
+                return (
+                    "EXISTS (SELECT 1 FROM doc_flags f"
+                    " WHERE f.message_id = d.message_id AND f.flag = ?)"
+                )
+            case LabelIds(ids=ids):
+                valid = sorted(i for i in ids if _INT64_MIN <= i <= _INT64_MAX)
+                if not valid:
+                    return "0"
+                self.params.extend(valid)
+                marks = ", ".join("?" * len(valid))
+                return (
+                    "EXISTS (SELECT 1 FROM doc_labels l"
+                    f" WHERE l.message_id = d.message_id AND l.label_id IN ({marks}))"
+                )
+            case Label(name=name):
+                raise ValueError(f"label {name!r} is not resolved: use resolve_labels()")
+            case DateBefore(ts=ts):
+                self.params.append(ts)
+                return "d.date < ?"
+            case DateAfter(ts=ts):
+                self.params.append(ts)
+                return "d.date >= ?"
+            case OlderThan(seconds=seconds):
+                self.params.append(self.now - seconds)
+                return "d.date < ?"
+            case NewerThan(seconds=seconds):
+                self.params.append(self.now - seconds)
+                return "d.date >= ?"
+            case Larger(size=size):
+                self.params.append(_clamp_int(size))
+                return "d.size > ?"
+            case Smaller(size=size):
+                self.params.append(_clamp_int(size))
+                return "d.size < ?"
+            case MatchAll():
+                return "1"
+            case MatchNone():
+                return "0"
+        raise TypeError(f"not a query node: {query!r}")
+
+    def conjunction(self, items: Sequence[Query]) -> str:
+        positive: list[str] = []
+        negative: list[str] = []
+        others: list[Query] = []
+        for item in items:
+            if isinstance(item, Not) and (inner := _fts(item.item)) is not None:
+                negative.append(inner)
+            elif not isinstance(item, Not) and (expr := _fts(item)) is not None:
+                positive.append(expr)
+            else:
+                others.append(item)
+        parts: list[str] = []
+        if positive:
+            merged = _fts_and_not(positive, negative)
+            assert merged is not None
+            parts.append(self.text_match(merged))
+        elif negative:
+            any_of = "(" + " OR ".join(f"({n})" for n in negative) + ")"
+            parts.append(self.text_match(any_of, negate=True))
+        parts.extend(self.condition(item) for item in others)
+        return _balanced("AND", parts)
+
+
+def _split_driver(query: Query) -> tuple[str | None, Query]:
+    """Split off the positive text part that can drive the statement.
+
+    Returns the FTS5 expression every match must satisfy (or None) and the
+    rest of the query, which must also hold.
+    """
+    expr = _fts(query)
+    if expr is not None:
+        return expr, MatchAll()
+    if isinstance(query, And):
+        positive = [i for i in query.items if not isinstance(i, Not) and _fts(i) is not None]
+        if positive:
+            driver = _fts(And(tuple(positive))) if len(positive) > 1 else _fts(positive[0])
+            rest = [i for i in query.items if i not in positive]
+            return driver, And(tuple(rest)) if len(rest) > 1 else rest[0]
+    return None, query
+
+
+# ------------------------------------------------------------------------------ index
+
+
+class SQLiteSearchIndex:
+    """A :class:`~mailcore.store.base.SearchIndex` in one SQLite file.
+
+    The index is derived data, rebuildable from the meta and blob stores, so
+    it commits with ``synchronous=NORMAL``.
+    """
+
+    def __init__(self, path: Path | str, *, readers: int = 2) -> None:
+        self._db = SQLiteDatabase(path, synchronous="NORMAL", readers=readers, schema=_SCHEMA)
+
+    # -- writes
+
+    async def index_many(self, docs: Sequence[SearchDoc]) -> None:
+        latest = {doc.message_id: doc for doc in docs}
+        if not latest:
+            return
+        batch = list(latest.values())
+
+        def write(conn: sqlite3.Connection) -> None:
+            ids = [doc.message_id for doc in batch]
+            _forget(conn, _existing(conn, ids))
+            conn.executemany(
+                "INSERT INTO docs (message_id, account_id, thread_id, date, size, has_attachment)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (d.message_id, d.account_id, d.thread_id, d.date, d.size, int(d.has_attachment))
+                    for d in batch
+                ],
+            )
+            conn.executemany(
+                'INSERT INTO doc_text (rowid, subject, from_, "to", cc, bcc, body, filenames)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.message_id,
+                        d.subject,
+                        d.from_,
+                        d.to,
+                        d.cc,
+                        d.bcc,
+                        d.body,
+                        "\n".join(d.filenames),
+                    )
+                    for d in batch
+                ],
+            )
+            _insert_state(conn, [(d.message_id, d.labels, d.flags) for d in batch])
+
+        await self._db.write(write)
+
+    async def update_state(self, account_id: int, states: Sequence[DocState]) -> None:
+        latest = {state.message_id: state for state in states}
+        if not latest:
+            return
+
+        def write(conn: sqlite3.Connection) -> None:
+            owned = set(_existing(conn, list(latest), account_id))
+            rows = [(i, s.labels, s.flags) for i, s in latest.items() if i in owned]
+            ids = [(i,) for i, _, _ in rows]
+            conn.executemany("DELETE FROM doc_labels WHERE message_id = ?", ids)
+            conn.executemany("DELETE FROM doc_flags WHERE message_id = ?", ids)
+            _insert_state(conn, rows)
+
+        await self._db.write(write)
+
+    async def delete_many(self, account_id: int, message_ids: Sequence[int]) -> None:
+        ids = sorted(set(message_ids))
+        if not ids:
+            return
+
+        def write(conn: sqlite3.Connection) -> None:
+            _forget(conn, _existing(conn, ids, account_id))
+
+        await self._db.write(write)
+
+    async def delete_account(self, account_id: int) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            owned = "SELECT message_id FROM docs WHERE account_id = ?"
+            conn.execute(f"DELETE FROM doc_text WHERE rowid IN ({owned})", (account_id,))
+            conn.execute(f"DELETE FROM doc_labels WHERE message_id IN ({owned})", (account_id,))
+            conn.execute(f"DELETE FROM doc_flags WHERE message_id IN ({owned})", (account_id,))
+            conn.execute("DELETE FROM docs WHERE account_id = ?", (account_id,))
+
+        await self._db.write(write)
+
+    # -- reads
+
+    async def query(
+        self,
+        account_id: int,
+        query: Query,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        now: float,
+    ) -> SearchPage:
+        after = _decode_cursor(cursor) if cursor is not None else None
+        limit = max(0, limit)
+        if limit == 0 or isinstance(query, MatchNone):
+            return SearchPage([], None)
+        driver, rest = _split_driver(query)
+        compiler = _Compiler(now)
+        where = compiler.condition(rest)
+        rest_params = compiler.params
+
+        def read(conn: sqlite3.Connection) -> list[tuple[int, float]]:
+            params: list[Any] = []
+            if driver is not None and _few_matches(conn, driver):
+                source = (
+                    "(SELECT rowid AS id FROM doc_text WHERE doc_text MATCH ?) m"
+                    " CROSS JOIN docs d ON d.message_id = m.id"
+                )
+                params.append(driver)
+                conds = ["d.account_id = ?"]
+            else:
+                source = "docs d INDEXED BY docs_account_date"
+                conds = ["d.account_id = ?"]
+                if driver is not None:
+                    conds.append(
+                        "d.message_id IN (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
+                    )
+            params.append(account_id)
+            if driver is not None and "INDEXED BY" in source:
+                params.append(driver)
+            conds.append(where)
+            params.extend(rest_params)
+            if after is not None:
+                conds.append("(d.date, d.message_id) < (?, ?)")
+                params.extend(after)
+            sql = (
+                f"SELECT d.message_id, d.date FROM {source} WHERE {' AND '.join(conds)}"
+                " ORDER BY d.date DESC, d.message_id DESC LIMIT ?"
+            )
+            params.append(limit + 1)
+            return conn.execute(sql, params).fetchall()
+
+        rows = await self._db.read(read)
+        page = rows[:limit]
+        next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if len(rows) > limit else None
+        return SearchPage([message_id for message_id, _ in page], next_cursor)
+
+    async def aclose(self) -> None:
+        await self._db.aclose()
+
+
+# ------------------------------------------------------------------- write helpers
+
+
+def _existing(
+    conn: sqlite3.Connection, ids: Sequence[int], account_id: int | None = None
+) -> list[int]:
+    """Which of ``ids`` are indexed (in ``account_id``, when given)."""
+    found: list[int] = []
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" * len(chunk))
+        sql = f"SELECT message_id FROM docs WHERE message_id IN ({marks})"
+        params: list[int] = list(chunk)
+        if account_id is not None:
+            sql += " AND account_id = ?"
+            params.append(account_id)
+        found.extend(row[0] for row in conn.execute(sql, params))
+    return found
+
+
+def _forget(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+    rows = [(i,) for i in ids]
+    conn.executemany("DELETE FROM doc_text WHERE rowid = ?", rows)
+    conn.executemany("DELETE FROM doc_labels WHERE message_id = ?", rows)
+    conn.executemany("DELETE FROM doc_flags WHERE message_id = ?", rows)
+    conn.executemany("DELETE FROM docs WHERE message_id = ?", rows)
+
+
+def _insert_state(
+    conn: sqlite3.Connection, rows: Sequence[tuple[int, frozenset[int], frozenset[str]]]
+) -> None:
+    conn.executemany(
+        "INSERT INTO doc_labels (message_id, label_id) VALUES (?, ?)",
+        [(message_id, label) for message_id, labels, _ in rows for label in labels],
+    )
+    conn.executemany(
+        "INSERT INTO doc_flags (message_id, flag) VALUES (?, ?)",
+        [(message_id, flag) for message_id, _, flags in rows for flag in flags],
+    )
+
+
+def _few_matches(conn: sqlite3.Connection, expr: str) -> bool:
+    """Does ``expr`` match few enough documents to drive the statement?"""
+    (count,) = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM doc_text WHERE doc_text MATCH ? LIMIT ?)",
+        (expr, _DRIVE_BY_TEXT_MAX + 1),
+    ).fetchone()
+    return bool(count <= _DRIVE_BY_TEXT_MAX)

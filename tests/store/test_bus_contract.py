@@ -1,0 +1,81 @@
+"""Every Bus adapter against the bus contract, one test per promise."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import trio
+import trio.testing
+
+from mailcore.errors import Closed
+from mailcore.model import ChangeEvent, ChangeKind
+from mailcore.store.base import Bus
+from mailcore.store.memory_bus import InProcessBus
+from mailcore.testing.bus_contract import BUS_CHECKS, BusCheck, BusFactory, check_bus
+
+
+def in_process(tmp_path: Path) -> BusFactory:
+    @asynccontextmanager
+    async def open_bus() -> AsyncIterator[Bus]:
+        async with InProcessBus() as bus:
+            yield bus
+
+    return open_bus
+
+
+#: One line per adapter: a name and a builder of a factory.
+ADAPTERS: list[tuple[str, Callable[[Path], BusFactory]]] = [
+    ("in-process", in_process),
+]
+
+
+@pytest.mark.parametrize("build", [build for _, build in ADAPTERS], ids=[n for n, _ in ADAPTERS])
+@pytest.mark.parametrize("check", BUS_CHECKS, ids=lambda check: check.__name__)
+async def test_bus_contract(
+    build: Callable[[Path], BusFactory], check: BusCheck, tmp_path: Path
+) -> None:
+    await check(build(tmp_path))
+
+
+@pytest.mark.parametrize("build", [build for _, build in ADAPTERS], ids=[n for n, _ in ADAPTERS])
+async def test_whole_suite(build: Callable[[Path], BusFactory], tmp_path: Path) -> None:
+    await check_bus(build(tmp_path))
+
+
+async def test_in_process_bus_is_a_bus() -> None:
+    async with InProcessBus() as bus:
+        assert isinstance(bus, Bus)
+
+
+async def test_closing_the_bus_ends_subscriptions() -> None:
+    bus = InProcessBus()
+    received: list[ChangeEvent] = []
+
+    async def watch(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        async with bus.subscribe(7) as subscription:
+            task_status.started()
+            async for event in subscription:
+                received.append(event)
+
+    with trio.fail_after(5):
+        async with trio.open_nursery() as nursery:
+            await nursery.start(watch)
+            await bus.publish([ChangeEvent(account_id=7, kind=ChangeKind.FLAGS, modseq=3)])
+            await trio.testing.wait_all_tasks_blocked()
+            await bus.aclose()
+    assert [event.modseq for event in received] == [3]
+    with pytest.raises(Closed):
+        await bus.publish([ChangeEvent(account_id=7, kind=ChangeKind.FLAGS, modseq=4)])
+
+
+async def test_a_second_concurrent_reader_is_refused() -> None:
+    async with InProcessBus() as bus, bus.subscribe(1) as subscription:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(subscription.__anext__)
+            await trio.testing.wait_all_tasks_blocked()
+            with pytest.raises(trio.BusyResourceError):
+                await subscription.__anext__()
+            nursery.cancel_scope.cancel()

@@ -1,0 +1,94 @@
+"""Every Cache adapter against the cache contract, one test per promise."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+import trio
+import trio.testing
+
+from mailcore.store.base import Cache
+from mailcore.store.memory_cache import InProcessCache
+from mailcore.testing.cache_contract import (
+    CACHE_CHECKS,
+    CACHE_CLOCK_CHECKS,
+    CacheCheck,
+    CacheFactory,
+    check_cache,
+)
+from mailcore.testing.queue_contract import FakeClock
+
+
+def in_process(tmp_path: Path) -> CacheFactory:
+    @asynccontextmanager
+    async def open_cache(clock: FakeClock) -> AsyncIterator[Cache]:
+        async with InProcessCache(clock) as cache:
+            yield cache
+
+    return open_cache
+
+
+#: One line per adapter: a name, a builder of a factory, and whether the
+#: adapter follows the injected clock.
+ADAPTERS: list[tuple[str, Callable[[Path], CacheFactory], bool]] = [
+    ("in-process", in_process, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "follows_clock"),
+    [(build, follows) for _, build, follows in ADAPTERS],
+    ids=[name for name, _, _ in ADAPTERS],
+)
+@pytest.mark.parametrize("check", CACHE_CHECKS, ids=lambda check: check.__name__)
+async def test_cache_contract(
+    build: Callable[[Path], CacheFactory],
+    follows_clock: bool,
+    check: CacheCheck,
+    tmp_path: Path,
+) -> None:
+    if not follows_clock and check in CACHE_CLOCK_CHECKS:
+        pytest.skip("the adapter keeps time itself and cannot follow a fake clock")
+    await check(build(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("build", "follows_clock"),
+    [(build, follows) for _, build, follows in ADAPTERS],
+    ids=[name for name, _, _ in ADAPTERS],
+)
+async def test_whole_suite(
+    build: Callable[[Path], CacheFactory], follows_clock: bool, tmp_path: Path
+) -> None:
+    await check_cache(build(tmp_path), follows_clock=follows_clock)
+
+
+async def test_in_process_cache_is_a_cache() -> None:
+    async with InProcessCache() as cache:
+        assert isinstance(cache, Cache)
+
+
+async def test_in_process_cache_evicts_the_oldest_written_key() -> None:
+    async with InProcessCache(FakeClock(), max_keys=3) as cache:
+        for key in ("a", "b", "c"):
+            await cache.set(key, key.encode())
+        await cache.set("a", b"A")  # rewritten: now the newest
+        await cache.set("d", b"d")
+        assert [await cache.get(k) for k in "abcd"] == [b"A", None, b"c", b"d"]
+
+
+def test_in_process_cache_follows_trio_mock_clock_by_default() -> None:
+    async def main() -> None:
+        async with InProcessCache() as cache:
+            await cache.set("otp", b"123456", ttl=300)
+            assert await cache.incr("login:bob", window=60) == 1
+            await trio.sleep(299)
+            assert await cache.get("otp") == b"123456"
+            assert await cache.incr("login:bob", window=60) == 1
+            await trio.sleep(2)
+            assert await cache.get("otp") is None
+
+    trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
