@@ -21,7 +21,7 @@ from pathlib import Path
 
 import trio
 
-from mailcore.search import LabelIds, Query, parse_query, resolve_labels
+from mailcore.search import Query, parse_query, resolve_labels
 from mailcore.store.base import SearchDoc
 from mailcore.store.sqlite_search import SQLiteSearchIndex
 
@@ -191,7 +191,11 @@ async def run() -> list[dict[str, object]]:
     timings.sort()
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
     return [
-        {"bench": "search_p50_ms_100k", "value": round(statistics.median(timings), 3), "unit": "ms"},
+        {
+            "bench": "search_p50_ms_100k",
+            "value": round(statistics.median(timings), 3),
+            "unit": "ms",
+        },
         {"bench": "search_p99_ms_100k", "value": round(p99, 3), "unit": "ms"},
         {"bench": "search_index_build_s_100k", "value": round(build_s, 2), "unit": "s"},
     ]
@@ -204,5 +208,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-__all__ = ["Corpus", "LabelIds", "run"]

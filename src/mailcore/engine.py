@@ -23,7 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
 from mailcore.actors.mailbox import MailboxDirectory
-from mailcore.actors.supervisor import Supervisor
+from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
 from mailcore.errors import (
     AccountNotFound,
@@ -519,9 +519,10 @@ class Engine:
                 [(aid, addr)] = accounts.items()
                 await one(aid, addr)
             else:
-                async with trio.open_nursery() as nursery:
-                    for aid, addr in accounts.items():
-                        nursery.start_soon(one, aid, addr)
+                with single_errors():
+                    async with trio.open_nursery() as nursery:
+                        for aid, addr in accounts.items():
+                            nursery.start_soon(one, aid, addr)
         return DeliveryResult(ref, message_ids)
 
     async def _delivery_labels(self, account_id: int, names: Sequence[str]) -> frozenset[int]:
@@ -942,15 +943,16 @@ async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
     config = config or Config.load()
     stores = await open_stores(config)
     try:
-        async with trio.open_nursery() as nursery:
-            engine = Engine(config, stores, nursery)
-            await engine._start()
-            try:
-                yield engine
-            finally:
-                with trio.CancelScope(shield=True):
-                    await engine._stop()
-                nursery.cancel_scope.cancel()
+        with single_errors():
+            async with trio.open_nursery() as nursery:
+                engine = Engine(config, stores, nursery)
+                await engine._start()
+                try:
+                    yield engine
+                finally:
+                    with trio.CancelScope(shield=True):
+                        await engine._stop()
+                    nursery.cancel_scope.cancel()
     finally:
         with trio.CancelScope(shield=True):
             await stores.aclose()

@@ -43,7 +43,8 @@ class Indexer:
         self._docs: OrderedDict[int, SearchDoc] = OrderedDict()
         self._memory_docs = memory_docs
         self._wake = trio.Event()
-        self._idle_generation = 0
+        self._passes_started = 0
+        self._idle_pass = 0
         self._idle_changed = trio.Event()
         self.indexed = 0
 
@@ -58,24 +59,26 @@ class Indexer:
 
     async def flush(self, timeout: float = 10.0) -> None:
         """Wait until everything committed before this call is indexed."""
-        target = self._idle_generation + 2
+        # a pass that starts after this call and finds the outbox empty
+        target = self._passes_started + 1
         self.kick()
         with trio.move_on_after(timeout):
-            while self._idle_generation < target:
+            while self._idle_pass < target:
                 await self._idle_changed.wait()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
         while True:
-            did = await self.step()
-            if did:
+            self._passes_started += 1
+            this_pass = self._passes_started
+            self._wake = trio.Event()
+            if await self.step():
                 continue
-            self._idle_generation += 1
+            self._idle_pass = this_pass
             self._idle_changed.set()
             self._idle_changed = trio.Event()
             with trio.move_on_after(1.0):
                 await self._wake.wait()
-            self._wake = trio.Event()
 
     async def step(self) -> int:
         """Index one batch from the outbox; return how many entries it took."""

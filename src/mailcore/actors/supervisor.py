@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import attrs
@@ -113,3 +114,27 @@ class _Status:
     def started(self, value: Any = None) -> None:
         self.reported = True
         self.inner.started(value)
+
+
+@contextmanager
+def single_errors() -> Iterator[None]:
+    """Re-raise a nursery's lone error as itself, not as an exception group.
+
+    Callers of the engine catch ``mailcore.AlreadyExists``, not a group that
+    happens to hold one; groups of several errors pass through unchanged.
+    """
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        leaves = list(_leaves(group))
+        if len(leaves) == 1:
+            raise leaves[0] from None
+        raise
+
+
+def _leaves(group: BaseExceptionGroup[BaseException]) -> Iterator[BaseException]:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            yield from _leaves(exc)
+        else:
+            yield exc

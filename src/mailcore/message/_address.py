@@ -154,11 +154,45 @@ def _addr_spec(tokens: list[_Token]) -> tuple[str, str]:
     return _join_tight(tokens[:at]), _join_tight(tokens[at + 1 :])
 
 
+_ATOMS = r'[^\s<>@",;:()\\\[\]]+'
+_SIMPLE_ADDRESS = re.compile(
+    r'\s*(?:"((?:[^"\\\r\n]|\\[^\r\n])*)"|([^"<>,;:@()\\\[\]]*?))\s*'
+    rf"<({_ATOMS}(?:\.{_ATOMS})*)@({_ATOMS})>\s*\Z"
+    rf"|\s*({_ATOMS})@({_ATOMS})\s*\Z"
+)
+_HARD = re.compile(r"[():;\\\[]")
+
+
+def _simple(piece: str) -> RawMailbox | None:
+    m = _SIMPLE_ADDRESS.match(piece)
+    if m is None:
+        return None
+    if m.group(5) is not None:
+        return RawMailbox(None, None, m.group(5), m.group(6))
+    quoted, phrase = m.group(1), m.group(2)
+    if quoted is not None:
+        name: str | None = _UNESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
+    else:
+        name = " ".join(phrase.split()) or None
+    return RawMailbox(name, None, m.group(3), m.group(4))
+
+
 def parse_address_list(text: str, limit: int = 2000) -> list[AddressItem]:
     """Parse an address-list header value (Latin-1 carrier string) into
     mailboxes and group markers. Tolerant: anything unparseable is skipped."""
+    if _HARD.search(text) is None:
+        # Fast path for the common shapes; anything unusual takes the full parser.
+        pieces = text.split(",") if '"' not in text else [text]
+        simple = [_simple(piece) for piece in pieces if piece.strip()]
+        if simple and None not in simple:
+            found: list[AddressItem] = [mb for mb in simple if mb is not None]
+            return found[:limit]
+    return _parse_full(text, limit)
+
+
+def _parse_full(text: str, limit: int) -> list[AddressItem]:
     items: list[AddressItem] = []
-    tokens = [t for t in _tokenize(text)]
+    tokens = _tokenize(text)
     n = len(tokens)
     i = 0
     in_group = False

@@ -176,9 +176,10 @@ def _write(raw: bytes, part: Part, body: list[bytes], ext: list[bytes]) -> None:
     elif part.is_message:
         inner = part.inner
         if inner is None:
-            tail = b" " + _EMPTY_ENVELOPE + b" " + _EMPTY_BODY + b" 0"
-            body.append(tail)
-            ext.append(tail)
+            # Not parseable in place (nesting cap, or an encoded entity): say so
+            # with an empty envelope and body rather than a malformed answer.
+            body.append(b" " + _EMPTY_ENVELOPE + b" " + _EMPTY_BODY + b" 0")
+            ext.append(b" " + _EMPTY_ENVELOPE + b" " + _EMPTY_BODY[:-1] + b" NIL NIL NIL NIL) 0")
         else:
             env = b" " + envelope(inner.first) + b" "
             body.append(env)

@@ -128,7 +128,9 @@ def _parse(raw: bytes) -> ParsedMessage:
     refs = first.get("references")
     date_raw = first.get("date")
 
-    text_parts, html_parts, attachment_parts = _body_parts(root)
+    text_parts, html_parts, _ = _body_parts(root)
+    body_ids = {id(part) for part, _ in text_parts + html_parts if part.maintype == "text"}
+    attachment_parts = [(p, s) for p, s in _leaves(root) if id(p) not in body_ids]
     text = _text_of(raw, text_parts)
     html = next(
         (_decoded_text(raw, p) for p, _ in html_parts if p.content_type == "text/html"), None
@@ -158,8 +160,7 @@ def _parse(raw: bytes) -> ParsedMessage:
         attachments=attachments,
         has_attachment=any(_counts_as_attachment(a) for a in attachments),
         headers=tuple(
-            (name, decode_header_value(value))
-            for name, _, value in root.fields[:_MAX_HEADERS]
+            (name, decode_header_value(value)) for name, _, value in root.fields[:_MAX_HEADERS]
         ),
     )
 
@@ -187,6 +188,25 @@ def _body_parts(root: Part) -> tuple[list[_Numbered], list[_Numbered], list[_Num
     else:
         _walk([root], "", "mixed", False, text_body, html_body, attachments, top=True)
     return text_body, html_body, attachments
+
+
+def _leaves(root: Part) -> list[_Numbered]:
+    """Leaf parts with their IMAP section numbers, in document order
+    (encapsulated messages are leaves here)."""
+    if not root.children:
+        return [(root, "1")]
+    out: list[_Numbered] = []
+
+    def visit(parts: list[Part], prefix: str) -> None:
+        for index, part in enumerate(parts):
+            section = f"{prefix}{index + 1}"
+            if part.children:
+                visit(part.children, section + ".")
+            else:
+                out.append((part, section))
+
+    visit(root.children, "")
+    return out
 
 
 def _is_inline_media(part: Part) -> bool:

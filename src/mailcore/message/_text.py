@@ -40,7 +40,9 @@ def decoded_size_estimate(raw: bytes, start: int, end: int, cte: str) -> int:
     size = end - start
     if cte == "base64":
         payload = size - raw.count(b"\n", start, end) - raw.count(b"\r", start, end)
-        return max(0, payload) * 3 // 4
+        tail = raw[max(start, end - 6) : end].rstrip()
+        padding = len(tail) - len(tail.rstrip(b"="))
+        return max(0, payload - padding) * 3 // 4
     return size
 
 
@@ -112,7 +114,17 @@ def make_snippet(text: str, limit: int = SNIPPET_LENGTH) -> str:
     ``>`` lines, the "On ... wrote:" line introducing them, and everything
     after a ``-- `` signature separator are left out; whitespace is
     collapsed."""
-    lines = text[:_SNIPPET_SCAN].split("\n")
+    snippet, finished = _snippet(text[:4000], limit)
+    if not finished and len(text) > 4000:
+        snippet, _ = _snippet(text[:_SNIPPET_SCAN], limit)
+    return snippet
+
+
+def _snippet(text: str, limit: int) -> tuple[str, bool]:
+    """The snippet of ``text`` and whether it is final (enough text found or
+    a signature reached) rather than limited by the end of ``text``."""
+    finished = False
+    lines = text.split("\n")
     pieces: list[str] = []
     total = 0
     for index, line in enumerate(lines):
@@ -120,6 +132,7 @@ def make_snippet(text: str, limit: int = SNIPPET_LENGTH) -> str:
         if not stripped:
             continue
         if stripped == "--" and line.rstrip("\r") in ("-- ", "--"):
+            finished = True
             break
         if stripped.startswith(">"):
             continue
@@ -128,13 +141,14 @@ def make_snippet(text: str, limit: int = SNIPPET_LENGTH) -> str:
         pieces.append(stripped)
         total += len(stripped) + 1
         if total > limit + 50:
+            finished = True
             break
     snippet = " ".join(" ".join(pieces).split())
     if len(snippet) > limit:
         cut = snippet[:limit]
         space = cut.rfind(" ")
         snippet = cut[:space] if space > limit - 30 else cut
-    return snippet
+    return snippet, finished
 
 
 def _introduces_quote(lines: list[str], index: int) -> bool:

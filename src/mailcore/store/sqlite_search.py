@@ -33,7 +33,7 @@ import math
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -77,19 +77,23 @@ CREATE INDEX IF NOT EXISTS docs_account_date ON docs (account_id, date, message_
 CREATE TABLE IF NOT EXISTS doc_labels (
     message_id INTEGER NOT NULL,
     label_id INTEGER NOT NULL,
+    account_id INTEGER NOT NULL,
     PRIMARY KEY (message_id, label_id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_labels_label ON doc_labels (label_id, message_id);
+CREATE INDEX IF NOT EXISTS doc_labels_label ON doc_labels (account_id, label_id, message_id);
 
 CREATE TABLE IF NOT EXISTS doc_flags (
     message_id INTEGER NOT NULL,
     flag TEXT NOT NULL,
+    account_id INTEGER NOT NULL,
     PRIMARY KEY (message_id, flag)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_flags_flag ON doc_flags (flag, message_id);
+CREATE INDEX IF NOT EXISTS doc_flags_flag ON doc_flags (account_id, flag, message_id);
 
+-- "account" holds one token per document, a<account id>, so that full-text
+-- lookups and match counts stay within one account.
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_text USING fts5 (
-    subject, from_, "to", cc, bcc, body, filenames,
+    account, subject, from_, "to", cc, bcc, body, filenames,
     tokenize = 'unicode61 remove_diacritics 2',
     columnsize = 0
 );
@@ -106,8 +110,12 @@ _FIELD_COLUMNS = {
     "filename": "{filenames}",
 }
 
-#: Above this many full-text matches, walk the date index instead of the matches.
-_DRIVE_BY_TEXT_MAX = 4000
+#: A condition with at most this many matches may drive the statement (its
+#: matches are enumerated, then sorted); above it, walk the date index.
+_DRIVE_MAX = 20_000
+#: Text with at most this many matches drives the statement; counting them
+#: costs about a microsecond each.
+_TEXT_RARE = 2000
 #: Rows per statement when a list of ids is spliced into ``IN (...)``.
 _CHUNK = 500
 
@@ -201,13 +209,27 @@ def _balanced(op: str, parts: list[str]) -> str:
 
 @attrs.define
 class _Compiler:
-    """Turns a query tree into a SQL condition over ``docs d`` plus its parameters."""
+    """Turns query trees into SQL conditions over ``docs d``, collecting parameters.
 
+    Parameters are appended in the order conditions are produced, so the
+    caller must splice conditions into the statement in that same order.
+    """
+
+    account_id: int
     now: float
     params: list[Any] = attrs.field(factory=list)
 
-    def text_match(self, expr: str, negate: bool = False) -> str:
-        self.params.append(expr)
+    def fts_param(self, expr: str) -> str:
+        """``expr`` restricted to this account's documents."""
+        return f'{{account}} : "a{self.account_id}" AND ({expr})'
+
+    def text_match(self, expr: str, *, negate: bool = False) -> str:
+        """Documents matching ``expr``, as a set built once per statement.
+
+        (A correlated probe, ``MATCH ? AND rowid = d.message_id``, looks
+        cheaper but costs FTS5 a walk through each term's doclist per row.)
+        """
+        self.params.append(self.fts_param(expr))
         op = "NOT IN" if negate else "IN"
         return f"d.message_id {op} (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
 
@@ -240,15 +262,14 @@ class _Compiler:
                     "EXISTS (SELECT 1 FROM doc_flags f"
                     " WHERE f.message_id = d.message_id AND f.flag = ?)"
                 )
-            case LabelIds(ids=ids):
-                valid = sorted(i for i in ids if _INT64_MIN <= i <= _INT64_MAX)
-                if not valid:
+            case LabelIds():
+                ids = _valid_ids(query)
+                if not ids:
                     return "0"
-                self.params.extend(valid)
-                marks = ", ".join("?" * len(valid))
+                self.params.extend(ids)
                 return (
                     "EXISTS (SELECT 1 FROM doc_labels l"
-                    f" WHERE l.message_id = d.message_id AND l.label_id IN ({marks}))"
+                    f" WHERE l.message_id = d.message_id AND l.label_id IN ({_marks(ids)}))"
                 )
             case Label(name=name):
                 raise ValueError(f"label {name!r} is not resolved: use resolve_labels()")
@@ -277,44 +298,167 @@ class _Compiler:
         raise TypeError(f"not a query node: {query!r}")
 
     def conjunction(self, items: Sequence[Query]) -> str:
-        positive: list[str] = []
-        negative: list[str] = []
-        others: list[Query] = []
-        for item in items:
-            if isinstance(item, Not) and (inner := _fts(item.item)) is not None:
-                negative.append(inner)
-            elif not isinstance(item, Not) and (expr := _fts(item)) is not None:
-                positive.append(expr)
-            else:
-                others.append(item)
+        text, others = _split_text(items)
         parts: list[str] = []
-        if positive:
-            merged = _fts_and_not(positive, negative)
-            assert merged is not None
-            parts.append(self.text_match(merged))
-        elif negative:
-            any_of = "(" + " OR ".join(f"({n})" for n in negative) + ")"
-            parts.append(self.text_match(any_of, negate=True))
+        if text is not None:
+            parts.append(self.text_match(text))
         parts.extend(self.condition(item) for item in others)
-        return _balanced("AND", parts)
+        return _balanced("AND", parts) if parts else "1"
 
 
-def _split_driver(query: Query) -> tuple[str | None, Query]:
-    """Split off the positive text part that can drive the statement.
+def _valid_ids(query: LabelIds) -> list[int]:
+    return sorted(i for i in query.ids if _INT64_MIN <= i <= _INT64_MAX)
 
-    Returns the FTS5 expression every match must satisfy (or None) and the
-    rest of the query, which must also hold.
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def _split_text(items: Sequence[Query]) -> tuple[str | None, list[Query]]:
+    """Merge the textual conjuncts into one FTS5 expression.
+
+    Returns that expression (None when no conjunct is positive text: FTS5
+    cannot express a bare negation) and the conjuncts left over, which
+    include negated text when there was no positive text to attach it to.
     """
-    expr = _fts(query)
-    if expr is not None:
-        return expr, MatchAll()
-    if isinstance(query, And):
-        positive = [i for i in query.items if not isinstance(i, Not) and _fts(i) is not None]
-        if positive:
-            driver = _fts(And(tuple(positive))) if len(positive) > 1 else _fts(positive[0])
-            rest = [i for i in query.items if i not in positive]
-            return driver, And(tuple(rest)) if len(rest) > 1 else rest[0]
-    return None, query
+    positive: list[str] = []
+    negative: list[str] = []
+    negated: list[Query] = []
+    others: list[Query] = []
+    for item in items:
+        if isinstance(item, Not) and (inner := _fts(item.item)) is not None:
+            negative.append(inner)
+            negated.append(item)
+        elif not isinstance(item, Not) and (expr := _fts(item)) is not None:
+            positive.append(expr)
+        else:
+            others.append(item)
+    if not positive:
+        if len(negated) > 1:
+            others.insert(0, Not(Or(tuple(n.item for n in negated if isinstance(n, Not)))))
+        else:
+            others[:0] = negated
+        return None, others
+    return _fts_and_not(positive, negative), others
+
+
+# ---------------------------------------------------------------------------- planner
+
+
+@attrs.frozen
+class _Driver:
+    """A conjunct that can enumerate its matches from an index, and how many it has."""
+
+    matches: int
+    position: int  # index into the leftover conjuncts
+    source: str  # SQL yielding the candidate message ids as ``id``
+    params: tuple[Any, ...]
+
+
+def _count(conn: sqlite3.Connection, sql: str, params: Sequence[Any], cap: int) -> int:
+    """How many rows ``sql`` yields, counting no further than ``cap + 1``."""
+    (n,) = conn.execute(f"SELECT count(*) FROM ({sql} LIMIT ?)", (*params, cap + 1)).fetchone()
+    return int(n)
+
+
+def _state_drivers(
+    conn: sqlite3.Connection, account_id: int, conjuncts: Sequence[Query]
+) -> list[_Driver]:
+    drivers = []
+    for position, item in enumerate(conjuncts):
+        if isinstance(item, LabelIds) and (ids := _valid_ids(item)):
+            source = (
+                "SELECT DISTINCT message_id AS id FROM doc_labels"
+                f" WHERE account_id = ? AND label_id IN ({_marks(ids)})"
+            )
+            params: tuple[Any, ...] = (account_id, *ids)
+        elif isinstance(item, Flag):
+            source = "SELECT message_id AS id FROM doc_flags WHERE account_id = ? AND flag = ?"
+            params = (account_id, item.flag)
+        else:
+            continue
+        matches = _count(conn, source, params, _DRIVE_MAX)
+        drivers.append(_Driver(matches, position, source, params))
+    return drivers
+
+
+_TEXT_SOURCE = "SELECT rowid AS id FROM doc_text WHERE doc_text MATCH ?"
+_BY_DATE = "docs d INDEXED BY docs_account_date"
+_After = tuple[float, int] | None
+_Rows = list[tuple[int, float]]
+
+
+@attrs.frozen
+class _Search:
+    """One query of one account, planned and run on a reader connection."""
+
+    conn: sqlite3.Connection
+    account_id: int
+    now: float
+    text: str | None  # merged positive full-text conjuncts
+    conjuncts: Sequence[Query]  # every other conjunct
+
+    def run(self, after: _After, limit: int) -> _Rows:
+        """Choose a plan (see the module docstring) and run it.
+
+        Counting is capped, so planning costs at most a few thousand index
+        steps however large the account.
+        """
+        drivers = _state_drivers(self.conn, self.account_id, self.conjuncts)
+        best = min(drivers, key=lambda d: d.matches, default=None)
+        if self.text is None:
+            if best is not None and best.matches <= _DRIVE_MAX:
+                return self.select(after, limit, driver=best)
+            return self.select(after, limit)
+        fts = f'{{account}} : "a{self.account_id}" AND ({self.text})'
+        text_matches = _count(self.conn, _TEXT_SOURCE, (fts,), _TEXT_RARE)
+        if text_matches <= _TEXT_RARE and (best is None or best.matches >= text_matches):
+            return self.select(after, limit, driver="text")
+        # The text is common (or a label or flag is rarer): its matches become
+        # a set that each candidate row is checked against.
+        if best is not None and best.matches <= _DRIVE_MAX:
+            return self.select(after, limit, driver=best, text=True)
+        return self.select(after, limit, text=True)
+
+    def select(
+        self,
+        after: _After,
+        limit: int,
+        *,
+        driver: _Driver | Literal["text"] | None = None,
+        text: bool = False,
+    ) -> _Rows:
+        """Run one statement: enumerate ``driver`` (or walk the date index), filter, sort.
+
+        ``text`` adds the full-text conjunct as a filter when it does not drive.
+        """
+        compiler = _Compiler(self.account_id, self.now)
+        params = compiler.params
+        conds = ["d.account_id = ?"]
+        if driver == "text":
+            assert self.text is not None
+            source = f"({_TEXT_SOURCE}) m CROSS JOIN docs d ON d.message_id = m.id"
+            params.append(compiler.fts_param(self.text))
+        elif isinstance(driver, _Driver):
+            source = f"({driver.source}) m CROSS JOIN docs d ON d.message_id = m.id"
+            params.extend(driver.params)
+        else:
+            source = _BY_DATE
+        params.append(self.account_id)
+        skip = driver.position if isinstance(driver, _Driver) else None
+        conds.extend(compiler.condition(c) for i, c in enumerate(self.conjuncts) if i != skip)
+        if text:
+            assert self.text is not None
+            conds.append(compiler.text_match(self.text))
+        if after is not None:
+            conds.append("(d.date, d.message_id) < (?, ?)")
+            params.extend(after)
+        params.append(limit)
+        sql = (
+            f"SELECT d.message_id, d.date FROM {source} WHERE {' AND '.join(conds)}"
+            " ORDER BY d.date DESC, d.message_id DESC LIMIT ?"
+        )
+        return [(int(i), float(date)) for i, date in self.conn.execute(sql, params)]
 
 
 # ------------------------------------------------------------------------------ index
@@ -339,8 +483,7 @@ class SQLiteSearchIndex:
         batch = list(latest.values())
 
         def write(conn: sqlite3.Connection) -> None:
-            ids = [doc.message_id for doc in batch]
-            _forget(conn, _existing(conn, ids))
+            _forget(conn, _existing(conn, list(latest)))
             conn.executemany(
                 "INSERT INTO docs (message_id, account_id, thread_id, date, size, has_attachment)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -350,11 +493,13 @@ class SQLiteSearchIndex:
                 ],
             )
             conn.executemany(
-                'INSERT INTO doc_text (rowid, subject, from_, "to", cc, bcc, body, filenames)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO doc_text"
+                ' (rowid, account, subject, from_, "to", cc, bcc, body, filenames)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         d.message_id,
+                        f"a{d.account_id}",
                         d.subject,
                         d.from_,
                         d.to,
@@ -366,7 +511,7 @@ class SQLiteSearchIndex:
                     for d in batch
                 ],
             )
-            _insert_state(conn, [(d.message_id, d.labels, d.flags) for d in batch])
+            _insert_state(conn, [(d.account_id, d.message_id, d.labels, d.flags) for d in batch])
 
         await self._db.write(write)
 
@@ -377,8 +522,8 @@ class SQLiteSearchIndex:
 
         def write(conn: sqlite3.Connection) -> None:
             owned = set(_existing(conn, list(latest), account_id))
-            rows = [(i, s.labels, s.flags) for i, s in latest.items() if i in owned]
-            ids = [(i,) for i, _, _ in rows]
+            rows = [(account_id, i, s.labels, s.flags) for i, s in latest.items() if i in owned]
+            ids = [(row[1],) for row in rows]
             conn.executemany("DELETE FROM doc_labels WHERE message_id = ?", ids)
             conn.executemany("DELETE FROM doc_flags WHERE message_id = ?", ids)
             _insert_state(conn, rows)
@@ -399,8 +544,8 @@ class SQLiteSearchIndex:
         def write(conn: sqlite3.Connection) -> None:
             owned = "SELECT message_id FROM docs WHERE account_id = ?"
             conn.execute(f"DELETE FROM doc_text WHERE rowid IN ({owned})", (account_id,))
-            conn.execute(f"DELETE FROM doc_labels WHERE message_id IN ({owned})", (account_id,))
-            conn.execute(f"DELETE FROM doc_flags WHERE message_id IN ({owned})", (account_id,))
+            conn.execute("DELETE FROM doc_labels WHERE account_id = ?", (account_id,))
+            conn.execute("DELETE FROM doc_flags WHERE account_id = ?", (account_id,))
             conn.execute("DELETE FROM docs WHERE account_id = ?", (account_id,))
 
         await self._db.write(write)
@@ -417,44 +562,15 @@ class SQLiteSearchIndex:
         now: float,
     ) -> SearchPage:
         after = _decode_cursor(cursor) if cursor is not None else None
-        limit = max(0, limit)
-        if limit == 0 or isinstance(query, MatchNone):
+        if limit <= 0 or isinstance(query, MatchNone):
             return SearchPage([], None)
-        driver, rest = _split_driver(query)
-        compiler = _Compiler(now)
-        where = compiler.condition(rest)
-        rest_params = compiler.params
+        _check_resolved(query)
 
-        def read(conn: sqlite3.Connection) -> list[tuple[int, float]]:
-            params: list[Any] = []
-            if driver is not None and _few_matches(conn, driver):
-                source = (
-                    "(SELECT rowid AS id FROM doc_text WHERE doc_text MATCH ?) m"
-                    " CROSS JOIN docs d ON d.message_id = m.id"
-                )
-                params.append(driver)
-                conds = ["d.account_id = ?"]
-            else:
-                source = "docs d INDEXED BY docs_account_date"
-                conds = ["d.account_id = ?"]
-                if driver is not None:
-                    conds.append(
-                        "d.message_id IN (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
-                    )
-            params.append(account_id)
-            if driver is not None and "INDEXED BY" in source:
-                params.append(driver)
-            conds.append(where)
-            params.extend(rest_params)
-            if after is not None:
-                conds.append("(d.date, d.message_id) < (?, ?)")
-                params.extend(after)
-            sql = (
-                f"SELECT d.message_id, d.date FROM {source} WHERE {' AND '.join(conds)}"
-                " ORDER BY d.date DESC, d.message_id DESC LIMIT ?"
-            )
-            params.append(limit + 1)
-            return conn.execute(sql, params).fetchall()
+        items = query.items if isinstance(query, And) else (query,)
+        text, conjuncts = _split_text(items)
+
+        def read(conn: sqlite3.Connection) -> _Rows:
+            return _Search(conn, account_id, now, text, conjuncts).run(after, limit + 1)
 
         rows = await self._db.read(read)
         page = rows[:limit]
@@ -463,6 +579,18 @@ class SQLiteSearchIndex:
 
     async def aclose(self) -> None:
         await self._db.aclose()
+
+
+def _check_resolved(query: Query) -> None:
+    """Refuse unresolved label names before going to a worker thread."""
+    match query:
+        case Label(name=name):
+            raise ValueError(f"label {name!r} is not resolved: use resolve_labels()")
+        case And(items=items) | Or(items=items):
+            for item in items:
+                _check_resolved(item)
+        case Not(item=item):
+            _check_resolved(item)
 
 
 # ------------------------------------------------------------------- write helpers
@@ -493,22 +621,14 @@ def _forget(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
 
 
 def _insert_state(
-    conn: sqlite3.Connection, rows: Sequence[tuple[int, frozenset[int], frozenset[str]]]
+    conn: sqlite3.Connection,
+    rows: Sequence[tuple[int, int, frozenset[int], frozenset[str]]],
 ) -> None:
     conn.executemany(
-        "INSERT INTO doc_labels (message_id, label_id) VALUES (?, ?)",
-        [(message_id, label) for message_id, labels, _ in rows for label in labels],
+        "INSERT INTO doc_labels (account_id, message_id, label_id) VALUES (?, ?, ?)",
+        [(account, message, label) for account, message, labels, _ in rows for label in labels],
     )
     conn.executemany(
-        "INSERT INTO doc_flags (message_id, flag) VALUES (?, ?)",
-        [(message_id, flag) for message_id, _, flags in rows for flag in flags],
+        "INSERT INTO doc_flags (account_id, message_id, flag) VALUES (?, ?, ?)",
+        [(account, message, flag) for account, message, _, flags in rows for flag in flags],
     )
-
-
-def _few_matches(conn: sqlite3.Connection, expr: str) -> bool:
-    """Does ``expr`` match few enough documents to drive the statement?"""
-    (count,) = conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM doc_text WHERE doc_text MATCH ? LIMIT ?)",
-        (expr, _DRIVE_BY_TEXT_MAX + 1),
-    ).fetchone()
-    return bool(count <= _DRIVE_BY_TEXT_MAX)

@@ -10,7 +10,7 @@ from conftest import parse_error, parse_one
 from mailcore.protocol import imap
 from mailcore.protocol.imap import SequenceSet
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def seq(text: str) -> SequenceSet:
@@ -42,7 +42,7 @@ def test_thunderbird_header_fetch() -> None:
 
 def test_thunderbird_session_lines() -> None:
     assert parse_one(b"1 capability\r\n") == imap.Capability("1")
-    assert parse_one(b'2 authenticate PLAIN\r\n') == imap.Authenticate("2", "PLAIN")
+    assert parse_one(b"2 authenticate PLAIN\r\n") == imap.Authenticate("2", "PLAIN")
     assert parse_one(b'3 ID ("name" "Thunderbird" "version" "128.5.0")\r\n') == imap.Id(
         "3", (("name", "Thunderbird"), ("version", "128.5.0"))
     )
@@ -74,7 +74,7 @@ def test_thunderbird_session_lines() -> None:
         "11", seq("17"), "Archives/2026", uid=True
     )
     assert parse_one(b"12 UID EXPUNGE 17:19\r\n") == imap.Expunge("12", True, seq("17:19"))
-    assert parse_one(b"13 getquotaroot \"INBOX\"\r\n") == imap.GetQuotaRoot("13", "INBOX")
+    assert parse_one(b'13 getquotaroot "INBOX"\r\n') == imap.GetQuotaRoot("13", "INBOX")
 
 
 def test_qresync_select() -> None:
@@ -86,8 +86,9 @@ def test_qresync_select() -> None:
         "A02",
         "INBOX",
         False,
-        imap.QResync(67890007, 20050715194045000, seq("41,43:211,214:541"), seq("1:9,10"),
-                     seq("41,43:51")),
+        imap.QResync(
+            67890007, 20050715194045000, seq("41,43:211,214:541"), seq("1:9,10"), seq("41,43:51")
+        ),
     )
     assert parse_one(b"A03 EXAMINE inbox (QRESYNC (1 2))\r\n") == imap.Examine(
         "A03", "INBOX", False, imap.QResync(1, 2)
@@ -112,13 +113,13 @@ def test_mutt_lines() -> None:
         b" CONTENT-DESCRIPTION IN-REPLY-TO REPLY-TO LINES LIST-POST X-LABEL X-ORIGINAL-TO)])\r\n"
     )
     assert isinstance(cmd, imap.Fetch) and not cmd.uid
-    assert parse_one(b'a0006 UID STORE 5 +FLAGS.SILENT (\\Deleted)\r\n') == imap.Store(
+    assert parse_one(b"a0006 UID STORE 5 +FLAGS.SILENT (\\Deleted)\r\n") == imap.Store(
         "a0006", seq("5"), "add", ("\\Deleted",), uid=True, silent=True
     )
-    assert parse_one(b"a0007 STATUS \"INBOX\" (MESSAGES RECENT UNSEEN)\r\n") == imap.Status(
+    assert parse_one(b'a0007 STATUS "INBOX" (MESSAGES RECENT UNSEEN)\r\n') == imap.Status(
         "a0007", "INBOX", ("MESSAGES", "RECENT", "UNSEEN")
     )
-    assert parse_one(b"a0008 UID COPY 1,3:5 \"Trash\"\r\n") == imap.Copy(
+    assert parse_one(b'a0008 UID COPY 1,3:5 "Trash"\r\n') == imap.Copy(
         "a0008", seq("1,3:5"), "Trash", uid=True
     )
     assert parse_one(b"a0009 EXPUNGE\r\n") == imap.Expunge("a0009")
@@ -147,9 +148,7 @@ def test_offlineimap_lines() -> None:
     cmd = parse_one(b"EKAI5 FETCH 1:* (FLAGS UID INTERNALDATE)\r\n")
     assert isinstance(cmd, imap.Fetch)
     cmd = parse_one(b"EKAI6 UID SEARCH (HEADER X-OfflineIMAP 12345-67890)\r\n")
-    assert cmd == imap.Search(
-        "EKAI6", imap.HeaderKey("X-OfflineIMAP", "12345-67890"), uid=True
-    )
+    assert cmd == imap.Search("EKAI6", imap.HeaderKey("X-OfflineIMAP", "12345-67890"), uid=True)
     cmd = parse_one(b"EKAI7 SEARCH SINCE 01-Nov-2026\r\n")
     assert cmd == imap.Search("EKAI7", imap.DateKey("SINCE", datetime.date(2026, 11, 1)))
 
@@ -187,9 +186,11 @@ def test_k9_lines() -> None:
         imap.AndKey((imap.SequenceKey(seq("1:*")), imap.NotKey(imap.FlagKey("\\Deleted")))),
         uid=True,
     )
-    cmd = parse_one(b"14 UID FETCH 5 (UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS "
-                    b"(date subject from content-type to cc reply-to message-id references "
-                    b"in-reply-to X-K9mail-Identity Chat-Version)])\r\n")
+    cmd = parse_one(
+        b"14 UID FETCH 5 (UID INTERNALDATE RFC822.SIZE BODY.PEEK[HEADER.FIELDS "
+        b"(date subject from content-type to cc reply-to message-id references "
+        b"in-reply-to X-K9mail-Identity Chat-Version)])\r\n"
+    )
     assert isinstance(cmd, imap.Fetch)
     cmd = parse_one(b"15 UID FETCH 5 (UID RFC822.SIZE BODY.PEEK[1]<0.4096>)\r\n")
     assert isinstance(cmd, imap.Fetch)
@@ -260,8 +261,11 @@ def test_every_search_key() -> None:
 
 
 def test_search_charset_literal_and_errors() -> None:
-    cmd = parse_one(b"A284 SEARCH CHARSET ISO-8859-1 SUBJECT {4}\r\nf\xf6\xf6\r\n\r\n"
-                    .replace(b"{4}", b"{3}").replace(b"\r\n\r\n", b"\r\n"))
+    cmd = parse_one(
+        b"A284 SEARCH CHARSET ISO-8859-1 SUBJECT {4}\r\nf\xf6\xf6\r\n\r\n".replace(
+            b"{4}", b"{3}"
+        ).replace(b"\r\n\r\n", b"\r\n")
+    )
     assert cmd == imap.Search(
         "A284", imap.TextKey("SUBJECT", "f\u00f6\u00f6"), charset="ISO-8859-1"
     )
@@ -323,9 +327,18 @@ def test_store_variants() -> None:
     assert parse_one(b"s2 STORE 1 -flags.silent \\Flagged $Label1\r\n") == imap.Store(
         "s2", seq("1"), "remove", ("\\Flagged", "$Label1"), silent=True
     )
-    assert parse_one(b"s3 UID STORE 7 (UNCHANGEDSINCE 12121230045) +FLAGS.SILENT (\\Deleted)\r\n") == (
-        imap.Store("s3", seq("7"), "add", ("\\Deleted",), uid=True, silent=True,
-                   unchanged_since=12121230045)
+    assert parse_one(
+        b"s3 UID STORE 7 (UNCHANGEDSINCE 12121230045) +FLAGS.SILENT (\\Deleted)\r\n"
+    ) == (
+        imap.Store(
+            "s3",
+            seq("7"),
+            "add",
+            ("\\Deleted",),
+            uid=True,
+            silent=True,
+            unchanged_since=12121230045,
+        )
     )
     assert parse_one(b'a011 STORE 1 +X-GM-LABELS (\\Inbox "My Label" foo)\r\n') == imap.Store(
         "a011", seq("1"), "add", ("\\Inbox", "My Label", "foo"), item="X-GM-LABELS"
@@ -339,13 +352,13 @@ def test_mailbox_commands_and_utf7() -> None:
         "c1", "Drafts", ("\\Drafts",)
     )
     assert parse_one(b"c2 CREATE &ZeVnLIqe-\r\n") == imap.Create("c2", "\u65e5\u672c\u8a9e")
-    assert parse_one(b"c3 RENAME \"Old\" {3}\r\nNew\r\n") == imap.Rename("c3", "Old", "New")
-    assert parse_one(b"c4 DELETE \"R&-D\"\r\n") == imap.Delete("c4", "R&D")
+    assert parse_one(b'c3 RENAME "Old" {3}\r\nNew\r\n') == imap.Rename("c3", "Old", "New")
+    assert parse_one(b'c4 DELETE "R&-D"\r\n') == imap.Delete("c4", "R&D")
     assert parse_one(b"c5 SUBSCRIBE iNbOx\r\n") == imap.Subscribe("c5", "INBOX")
     assert parse_one(b"c6 UNSUBSCRIBE news\r\n") == imap.Unsubscribe("c6", "news")
     assert parse_error(b"c7 CREATE R&D\r\n").kind == "BAD"
     # UTF8=ACCEPT: names are UTF-8 and an "&" means itself
-    assert parse_one("c8 CREATE \"R&D \u65e5\"\r\n".encode(), utf8=True) == imap.Create(
+    assert parse_one('c8 CREATE "R&D \u65e5"\r\n'.encode(), utf8=True) == imap.Create(
         "c8", "R&D \u65e5"
     )
 
@@ -373,7 +386,7 @@ def test_list_extended() -> None:
         None,
         True,
     )
-    assert parse_one(b"l3 LIST () \"\" %\r\n") == imap.List("l3", "", ("%",), extended=True)
+    assert parse_one(b'l3 LIST () "" %\r\n') == imap.List("l3", "", ("%",), extended=True)
     assert parse_one(b'l4 LIST "~/Mail/" "%"\r\n') == imap.List("l4", "~/Mail/", ("%",))
     assert parse_error(b'l5 LIST (RECURSIVEMATCH) "" "*"\r\n').kind == "BAD"
     assert parse_error(b'l6 LIST (BOGUS) "" "*"\r\n').kind == "BAD"
@@ -381,7 +394,9 @@ def test_list_extended() -> None:
 
 
 def test_append_variants() -> None:
-    assert parse_one(b'p1 APPEND "Sent" (\\Seen) "25-Nov-2026 10:00:00 +0000" {5}\r\nhello\r\n') == (
+    assert parse_one(
+        b'p1 APPEND "Sent" (\\Seen) "25-Nov-2026 10:00:00 +0000" {5}\r\nhello\r\n'
+    ) == (
         imap.Append(
             "p1",
             "Sent",
@@ -403,7 +418,9 @@ def test_append_variants() -> None:
     cmd = parse_one(b"p4 APPEND INBOX UTF8 (~{2}\r\nhi)\r\n")
     assert cmd == imap.Append("p4", "INBOX", (imap.AppendMessage(b"hi", binary=True, utf8=True),))
     assert parse_error(b"p5 APPEND INBOX {3}\r\na\x00c\r\n").kind == "BAD"
-    assert parse_error(b"p6 APPEND INBOX (\\Seen) \"31-Nov-2026 10:00:00 +0000\" {1}\r\n").kind == "BAD"
+    assert (
+        parse_error(b'p6 APPEND INBOX (\\Seen) "31-Nov-2026 10:00:00 +0000" {1}\r\n').kind == "BAD"
+    )
 
 
 def test_multiappend() -> None:
@@ -427,7 +444,7 @@ def test_authentication_and_misc() -> None:
     assert parse_one(b"x6 UNSELECT\r\n") == imap.Unselect("x6")
     assert parse_one(b"x7 CHECK\r\n") == imap.Check("x7")
     assert parse_one(b"x8 NOOP\r\n") == imap.Noop("x8")
-    assert parse_one(b"x9 GETQUOTA \"\"\r\n") == imap.GetQuota("x9", "")
+    assert parse_one(b'x9 GETQUOTA ""\r\n') == imap.GetQuota("x9", "")
     assert parse_one(b"x10 LOGIN {5}\r\nalice {6}\r\nsecret\r\n") == imap.Login(
         "x10", "alice", "secret"
     )
@@ -443,7 +460,7 @@ def test_authentication_and_misc() -> None:
         (b"a4 LOGIN alice\r\n", "a4", None),
         (b"a5 SELECT\r\n", "a5", None),
         (b"a+6 NOOP\r\n", None, "Invalid tag"),
-        (b"a7 LOGIN \"unterminated\r\n", "a7", None),
+        (b'a7 LOGIN "unterminated\r\n', "a7", None),
         (b"a8 SELECT INBOX (BOGUS)\r\n", "a8", None),
         (b"a9 AUTHENTICATE PLAIN !!!\r\n", "a9", None),
         (b"a10 COPY 1:x Trash\r\n", "a10", None),

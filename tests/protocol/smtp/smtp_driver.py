@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from mailcore.protocol.smtp import (
-    NEED_DATA,
     CloseConnection,
     Decision,
     Event,
+    NeedData,
     ProtocolReply,
     Reply,
     SMTPLimits,
@@ -83,9 +83,8 @@ class Session:
     def pump(self) -> None:
         while not self.closed:
             event = self.conn.next_event()
-            if event is NEED_DATA:
+            if isinstance(event, NeedData):
                 return
-            assert not isinstance(event, type(NEED_DATA))
             self.events.append(event)
             match event:
                 case ProtocolReply(reply=reply):

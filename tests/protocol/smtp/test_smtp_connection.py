@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
+from typing import TypeVar
 
 import pytest
 from smtp_driver import Session
@@ -31,6 +33,7 @@ from mailcore.protocol.smtp import (
     replies,
 )
 
+T = TypeVar("T")
 TXN = b"MAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.com>\r\n"
 
 
@@ -38,7 +41,7 @@ def b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-def only(events: list[object], kind: type) -> list[object]:
+def only(events: Sequence[object], kind: type[T]) -> list[T]:
     return [e for e in events if isinstance(e, kind)]
 
 
@@ -278,9 +281,9 @@ def test_mail_and_rcpt_parameters_are_carried() -> None:
     )
     rcpts = only(s.events, RcptTo)
     assert isinstance(rcpts[0], RcptTo) and isinstance(rcpts[1], RcptTo)
-    assert rcpts[0].params.notify == {DsnNotify.SUCCESS, DsnNotify.FAILURE}
+    assert rcpts[0].params.notify == frozenset({DsnNotify.SUCCESS, DsnNotify.FAILURE})
     assert rcpts[0].params.orcpt == OriginalRecipient("rfc822", "b@example.com")
-    assert rcpts[1].params.notify == {DsnNotify.NEVER}
+    assert rcpts[1].params.notify == frozenset({DsnNotify.NEVER})
     assert s.codes()[-2:] == ["501 5.5.4", "555 5.5.4"]
 
 

@@ -103,6 +103,8 @@ class SequenceSet:
             raise ValueError("resolve the saved search result ($) before the set")
         pairs: list[tuple[int, int]] = []
         for lo, hi in self.ranges:
+            if max_value < 1 and (lo is None or hi is None):
+                continue
             a = max_value if lo is None else lo
             b = max_value if hi is None else hi
             if a > b:
