@@ -67,6 +67,16 @@ class Limits:
     idle_timeout: float = 300.0
     max_literal_size: int = 50 * 1024 * 1024
     upload_max_size: int = 25 * 1024 * 1024
+    #: SMTP message text line, CRLF included (RFC 5321 section 4.5.3.1.6: 1000).
+    smtp_max_line_length: int = 1000
+    #: SMTP command line, CRLF included (RFC 5321 section 4.5.3.1.4: 512).
+    smtp_max_command_length: int = 512
+    #: SMTP NOOP/RSET/VRFY/HELP/unknown commands allowed before a MAIL.
+    smtp_max_commands_before_mail: int = 25
+    #: SMTP protocol errors per session before 421 and disconnect.
+    smtp_max_errors: int = 10
+    #: Failed SMTP AUTH attempts per session before 421 and disconnect.
+    smtp_max_auth_failures: int = 3
 
 
 @attrs.frozen

@@ -33,16 +33,20 @@ from mailcore.errors import (
     InvalidName,
     LabelNotFound,
     MessageNotFound,
+    NotFound,
     NotLocalRecipient,
+    SenderNotAllowed,
     ThreadNotFound,
+    TooManyAttempts,
 )
-from mailcore.message import ParsedMessage, fetch_section, parse_message
+from mailcore.message import ParsedMessage, fetch_section, parse_message, part_content
 from mailcore.model import (
     SYSTEM_LABELS,
     Account,
     AppendResult,
     AttachmentInfo,
     Changes,
+    Contact,
     CopyResult,
     DeliveryResult,
     EmailAddress,
@@ -50,6 +54,9 @@ from mailcore.model import (
     Label,
     LabelRole,
     MessageMeta,
+    OutboundMessage,
+    ScheduledMessage,
+    SubmitResult,
     Thread,
     ThreadPage,
 )
@@ -227,6 +234,7 @@ class Engine:
         await self.supervisor.start("committer", self._committer.run)
         await self.supervisor.start("blob-writer", self._blob_batcher.run)
         await self.supervisor.start("indexer", self.indexer.run)
+        await self.supervisor.start("sender", self._send_scheduled)
 
     async def _stop(self) -> None:
         await self.indexer.flush(timeout=5.0)
@@ -309,8 +317,44 @@ class Engine:
             raise AccountNotFound("no such account")
         return account
 
-    async def authenticate(self, address: str, password: str) -> Account:
-        """Check a password. Failure says nothing about which part was wrong."""
+    #: failed logins (per client address or per account) allowed before delays start
+    LOGIN_FREE_FAILURES = 3
+    #: failed logins in the window after which attempts are refused outright
+    LOGIN_BLOCK_FAILURES = 30
+    LOGIN_WINDOW = 900.0
+
+    async def authenticate(self, address: str, password: str, *, remote: str | None = None) -> Account:
+        """Check a password. Failure says nothing about which part was wrong.
+
+        Failed attempts are counted per client address (``remote``) and per
+        account: past a few, each answer is delayed longer (up to 30 s), and
+        past many, attempts are refused with :class:`TooManyAttempts` until
+        the window passes, whatever the password.
+        """
+        cache = self.stores.cache
+        key_user = f"authfail:user:{address.strip().lower()}"
+        key_ip = f"authfail:ip:{remote}" if remote else None
+        failures = max(
+            int(await cache.get(key_user) or 0),
+            int(await cache.get(key_ip) or 0) if key_ip else 0,
+        )
+        if failures >= self.LOGIN_BLOCK_FAILURES:
+            raise TooManyAttempts(self.LOGIN_WINDOW)
+        try:
+            return await self._check_password(address, password)
+        except AuthenticationFailed:
+            counts = [await cache.incr(key_user, self.LOGIN_WINDOW)]
+            if key_ip:
+                counts.append(await cache.incr(key_ip, self.LOGIN_WINDOW))
+            await cache.set(key_user, str(counts[0]).encode(), self.LOGIN_WINDOW)
+            if key_ip:
+                await cache.set(key_ip, str(counts[-1]).encode(), self.LOGIN_WINDOW)
+            over = max(counts) - self.LOGIN_FREE_FAILURES
+            if over > 0:
+                await trio.sleep(min(2.0 ** (over - 1), 30.0))
+            raise
+
+    async def _check_password(self, address: str, password: str) -> Account:
         try:
             account = await self.meta.get_account(normalize_address(address))
         except InvalidName:
@@ -641,6 +685,242 @@ class Engine:
                 break
             await flush()
         return count
+
+    # ------------------------------------------------------- submission
+
+    async def sender_addresses(self, account_id: int) -> list[str]:
+        """The addresses an account may send as: its own and its aliases."""
+        account = await self.get_account_by_id(account_id)
+        aliases = [a for a, _ in await self.meta.list_aliases(account_id)]
+        return [account.address, *aliases]
+
+    async def check_sender(self, account_id: int, address: str) -> None:
+        """Raise :class:`SenderNotAllowed` unless ``address`` is the account's own.
+
+        Plus addresses (``ann+tag@``) of an own address are the account's too.
+        """
+        try:
+            normalized = normalize_address(address)
+        except InvalidName as exc:
+            raise SenderNotAllowed(address) from exc
+        own = {normalize_address(a) for a in await self.sender_addresses(account_id)}
+        local, _, domain = normalized.rpartition("@")
+        if normalized in own or f"{local.split('+', 1)[0]}@{domain}" in own:
+            return
+        raise SenderNotAllowed(address)
+
+    async def submit(
+        self,
+        account_id: int,
+        raw: bytes,
+        *,
+        mail_from: str,
+        recipients: Sequence[str],
+        dsn: dict[str, object] | None = None,
+        keep_sent_copy: bool = True,
+    ) -> SubmitResult:
+        """Send a message for an authenticated account (SMTP submission, web API).
+
+        Local recipients get it at once; remote ones go into the durable
+        outbound queue (one job per recipient domain, with the DSN
+        parameters kept); the sender keeps a copy labelled Sent. Returns once
+        all of that is committed.
+        """
+        if not recipients:
+            raise InvalidArgument("no recipients")
+        if len(raw) > self.config.limits.max_message_size:
+            from mailcore.errors import MessageTooLarge
+
+            raise MessageTooLarge("message too large")
+        local: list[str] = []
+        remote: dict[str, list[str]] = {}
+        for rcpt in dict.fromkeys(recipients):
+            if await self.resolve_recipient(rcpt) is not None:
+                local.append(rcpt)
+            else:
+                domain = rcpt.rpartition("@")[2].lower()
+                if not domain:
+                    raise InvalidName(f"{rcpt!r} is not an email address")
+                remote.setdefault(domain, []).append(rcpt)
+        delivered: dict[str, int] = {}
+        if local:
+            delivered = (await self.deliver(raw, local)).message_ids
+        job_ids: list[str] = []
+        sent_id: int | None = None
+        async with self._blob_in_flight(raw) as ref:
+            for domain, rcpts in remote.items():
+                job_ids.append(
+                    await self.stores.queue.enqueue(
+                        "outbound",
+                        {
+                            "account_id": account_id,
+                            "mail_from": mail_from,
+                            "recipients": rcpts,
+                            "domain": domain,
+                            "blob_ref": ref,
+                            "dsn": dsn or {},
+                        },
+                    )
+                )
+            if keep_sent_copy:
+                sent = await self.append(account_id, (await self.role_label(account_id, LabelRole.SENT)).id,
+                                         raw, flags=["\\Seen"])
+                sent_id = sent.message_id
+        return SubmitResult(ref, delivered, tuple(r for rs in remote.values() for r in rs), tuple(job_ids), sent_id)
+
+    async def outbound(self, account_id: int | None = None) -> list[OutboundMessage]:
+        """Messages waiting for remote delivery (all, or one account's)."""
+        out = []
+        for job in await self.stores.queue.list(kind="outbound"):
+            p = job.payload
+            if account_id is not None and p.get("account_id") != account_id:
+                continue
+            out.append(
+                OutboundMessage(
+                    job_id=job.id,
+                    account_id=int(p["account_id"]),
+                    mail_from=str(p["mail_from"]),
+                    recipients=tuple(p["recipients"]),
+                    blob_ref=str(p["blob_ref"]),
+                    state=job.state,
+                    attempts=job.attempts,
+                    not_before=job.not_before,
+                    last_error=job.last_error,
+                    dsn=dict(p.get("dsn") or {}),
+                )
+            )
+        return out
+
+    async def schedule_submission(
+        self,
+        account_id: int,
+        raw: bytes,
+        *,
+        mail_from: str,
+        recipients: Sequence[str],
+        send_at: float,
+    ) -> str:
+        """Submit later: at ``send_at`` (scheduled send), or after the undo window.
+
+        The message is durable once this returns; :meth:`cancel_submission`
+        takes it back until the moment it goes.
+        """
+        if not recipients:
+            raise InvalidArgument("no recipients")
+        await self.check_sender(account_id, mail_from)
+        parsed = parse_message(raw)
+        async with self._blob_in_flight(raw) as ref:
+            return await self.stores.queue.enqueue(
+                "send",
+                {
+                    "account_id": account_id,
+                    "mail_from": mail_from,
+                    "recipients": list(recipients),
+                    "blob_ref": ref,
+                    "subject": parsed.subject,
+                },
+                not_before=send_at,
+            )
+
+    async def scheduled(self, account_id: int) -> list[ScheduledMessage]:
+        """The account's messages waiting to be sent, soonest first."""
+        out = []
+        for job in await self.stores.queue.list(kind="send"):
+            p = job.payload
+            if p.get("account_id") != account_id or job.state == "dead":
+                continue
+            out.append(
+                ScheduledMessage(
+                    job_id=job.id,
+                    account_id=account_id,
+                    mail_from=str(p["mail_from"]),
+                    recipients=tuple(p["recipients"]),
+                    send_at=job.not_before,
+                    state=job.state,
+                    subject=str(p.get("subject", "")),
+                )
+            )
+        return sorted(out, key=lambda m: m.send_at)
+
+    async def cancel_submission(self, account_id: int, job_id: str) -> bool:
+        """Take back a scheduled message; False when it is gone or already going."""
+        job = await self.stores.queue.get(job_id)
+        if job is None or job.kind != "send" or job.payload.get("account_id") != account_id:
+            return False
+        return await self.stores.queue.cancel(job_id)
+
+    #: how often the sender looks for due scheduled messages (seconds)
+    SEND_POLL = 0.25
+
+    async def _send_scheduled(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Submit scheduled messages when they fall due."""
+        task_status.started()
+        queue = self.stores.queue
+        while True:
+            for job in await queue.lease("send", 16, ttl=120.0):
+                p = job.payload
+                try:
+                    raw = await self.stores.blobs.get(str(p["blob_ref"]))
+                    await self.submit(
+                        int(p["account_id"]), raw, mail_from=str(p["mail_from"]), recipients=list(p["recipients"])
+                    )
+                except (AccountNotFound, InvalidArgument, InvalidName) as exc:
+                    await queue.dead_letter(job.id, str(exc))
+                except Exception as exc:
+                    if job.attempts >= 5:
+                        await queue.dead_letter(job.id, str(exc))
+                    else:
+                        await queue.retry(job.id, time.time() + 30 * 2**job.attempts, str(exc))
+                else:
+                    await queue.ack(job.id)
+            await trio.sleep(self.SEND_POLL)
+
+    # ----------------------------------------------------------- drafts
+
+    async def save_draft(self, account_id: int, raw: bytes, *, replaces: int | None = None) -> AppendResult:
+        """Store a draft (in Drafts, ``\\Draft \\Seen``), replacing an older version."""
+        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
+        if replaces is not None:
+            old = await self.message(account_id, replaces)
+            if drafts.id not in old.label_ids:
+                raise InvalidArgument("the message to replace is not a draft")
+        result = await self.append(account_id, drafts.id, raw, flags=["\\Draft", "\\Seen"])
+        if replaces is not None:
+            await self.delete_messages(account_id, [replaces])
+        return result
+
+    async def delete_draft(self, account_id: int, message_id: int) -> None:
+        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
+        meta = await self.message(account_id, message_id)
+        if drafts.id not in meta.label_ids:
+            raise InvalidArgument("the message is not a draft")
+        await self.delete_messages(account_id, [message_id])
+
+    # ------------------------------------------------ people and figures
+
+    async def contacts(self, account_id: int, prefix: str = "", *, limit: int = 10) -> list[Contact]:
+        """Correspondents for autocomplete, ranked by frequency and recency."""
+        if not 1 <= limit <= 100:
+            raise InvalidArgument("limit must be between 1 and 100")
+        rows = await self.meta.contacts(account_id, prefix, limit, time.time())
+        return [Contact(name, address, score) for name, address, score in rows]
+
+    async def insights(self, account_id: int, *, days: int = 90) -> dict[str, object]:
+        """Mail received and sent per day, top correspondents, storage by label,
+        and the largest conversations."""
+        return await self.meta.insights(account_id, time.time() - days * 86400)
+
+    async def attachment(self, account_id: int, message_id: int, section: str) -> tuple[bytes, str, str | None]:
+        """A MIME part decoded for download: (bytes, content type, file name)."""
+        raw = await self.message_bytes(account_id, message_id)
+        found = part_content(raw, section)
+        if found is None:
+            raise NotFound(f"message has no part {section}")
+        return found
+
+    async def changed_since(self, account_id: int, modseq: int, *, limit: int = 1000) -> list[tuple[int, int]]:
+        """(message id, modseq) of the account's messages changed after ``modseq``."""
+        return await self.meta.account_changes(account_id, modseq, limit)
 
     # ---------------------------------------------------------- reading
 

@@ -69,6 +69,27 @@ class AuthenticationFailed(MailcoreError):
     """Wrong user name or password. Deliberately says nothing more."""
 
 
+class TooManyAttempts(AuthenticationFailed):
+    """Too many failed logins from this address or for this account.
+
+    ``retry_after`` is the number of seconds after which trying again may
+    succeed. It is a subclass of :class:`AuthenticationFailed` so that doors
+    which do not distinguish answer it the same way.
+    """
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("too many failed logins; try again later")
+        self.retry_after = retry_after
+
+
+class SenderNotAllowed(MailcoreError):
+    """An authenticated account tried to send as an address that is not its own."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(f"{address} is not an address of the authenticated account")
+        self.address = address
+
+
 class NotLocalRecipient(MailcoreError):
     """A delivery names an address that no local account or alias receives."""
 

@@ -302,3 +302,52 @@ class CopyResult:
     label_id: int
     uidvalidity: int
     uids: dict[int, int]
+
+
+@attrs.frozen
+class SubmitResult:
+    """A submitted message: delivered locally, queued for the rest, kept in Sent."""
+
+    blob_ref: str
+    delivered: dict[str, int]
+    queued: tuple[str, ...]
+    job_ids: tuple[str, ...]
+    sent_message_id: int | None
+
+
+@attrs.frozen
+class OutboundMessage:
+    """A message waiting in the outbound queue, as operators and senders see it."""
+
+    job_id: str
+    account_id: int
+    mail_from: str
+    recipients: tuple[str, ...]
+    blob_ref: str
+    state: str
+    attempts: int
+    not_before: float
+    last_error: str | None
+    dsn: dict[str, object] = attrs.field(factory=dict, eq=False, hash=False)
+
+
+@attrs.frozen
+class Contact:
+    """Someone the account has corresponded with, for autocomplete."""
+
+    name: str | None
+    address: str
+    score: float
+
+
+@attrs.frozen
+class ScheduledMessage:
+    """A message waiting to be sent (undo window or scheduled send)."""
+
+    job_id: str
+    account_id: int
+    mail_from: str
+    recipients: tuple[str, ...]
+    send_at: float
+    state: str
+    subject: str = ""

@@ -213,6 +213,15 @@ class MetaStore(Protocol):
         """(message_id, modseq) of messages changed after ``since_modseq``."""
         ...
 
+    async def contacts(
+        self, account_id: int, prefix: str, limit: int, now: float
+    ) -> list[tuple[str | None, str, float]]:
+        """(name, address, score) of correspondents matching a prefix, best first."""
+        ...
+    async def insights(self, account_id: int, since: float) -> dict[str, object]:
+        """Mail per day since ``since``, top correspondents, storage by label, largest threads."""
+        ...
+
     # search index outbox
     async def index_pending(self, limit: int) -> list[tuple[int, int, str, int]]:
         """(message_id, account_id, kind, seq) waiting to be indexed.

@@ -164,6 +164,15 @@ CREATE TABLE IF NOT EXISTS index_pending(
   seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS index_pending_seq ON index_pending(seq);
+CREATE TABLE IF NOT EXISTS contacts(
+  account_id INTEGER NOT NULL,
+  address TEXT NOT NULL,
+  name TEXT,
+  sent INTEGER NOT NULL DEFAULT 0,
+  received INTEGER NOT NULL DEFAULT 0,
+  last_date REAL NOT NULL DEFAULT 0,
+  PRIMARY KEY(account_id, address)
+) WITHOUT ROWID;
 """
 
 #: How long a subject-only match may reach back to join a thread (seconds).
@@ -507,6 +516,7 @@ class SQLiteMetaStore:
             conn.execute("DELETE FROM messages WHERE account_id=?", (account_id,))
             conn.execute("DELETE FROM threads WHERE account_id=?", (account_id,))
             conn.execute("DELETE FROM msgids WHERE account_id=?", (account_id,))
+            conn.execute("DELETE FROM contacts WHERE account_id=?", (account_id,))
             conn.execute("DELETE FROM index_pending WHERE account_id=?", (account_id,))
             conn.execute("DELETE FROM labels WHERE account_id=?", (account_id,))
             conn.execute("DELETE FROM aliases WHERE account_id=?", (account_id,))
@@ -707,6 +717,7 @@ class SQLiteMetaStore:
                 uids[(message_id, label_id)] = uid
         tx.touched_threads[thread_id] = modseq
         tx.queue_index(message_id, "doc")
+        self._count_contacts(tx, r, label_ids)
         return Outcome(
             modseq=modseq,
             message_ids=(message_id,),
@@ -881,6 +892,14 @@ class SQLiteMetaStore:
             "SELECT id, name FROM labels WHERE account_id=? AND (id=? OR name LIKE ? ESCAPE '\\')",
             (tx.account_id, label.id, _like_prefix(label.name + "/")),
         ).fetchall()
+        moving = {child_id for child_id, _ in children}
+        for child_id, child_name in children:
+            renamed = new_name + child_name[len(label.name) :]
+            clash = conn.execute(
+                "SELECT id FROM labels WHERE account_id=? AND lower(name)=lower(?)", (tx.account_id, renamed)
+            ).fetchone()
+            if clash and clash[0] not in moving:
+                raise AlreadyExists(f"label {renamed} exists")
         ids = []
         for child_id, child_name in children:
             renamed = new_name + child_name[len(label.name) :]
@@ -923,6 +942,11 @@ class SQLiteMetaStore:
         for mid in messages:
             row = conn.execute("SELECT thread_id FROM messages WHERE id=?", (mid,)).fetchone()
             conn.execute("UPDATE messages SET modseq=? WHERE id=?", (modseq, mid))
+            # the labels the message is still in show its new MODSEQ: they changed too
+            conn.execute(
+                "UPDATE labels SET highest_modseq=? WHERE id IN (SELECT label_id FROM memberships WHERE message_id=?)",
+                (modseq, mid),
+            )
             if row:
                 threads.add(row[0])
                 tx.touched_threads[row[0]] = modseq
@@ -1229,6 +1253,99 @@ class SQLiteMetaStore:
                 (account_id, since_modseq, limit),
             ).fetchall()
         )
+
+    def _count_contacts(self, tx: _Tx, r: MessageRecord, label_ids: list[int]) -> None:
+        """Remember whom the account corresponds with, for autocomplete."""
+        sent = False
+        if label_ids:
+            marks = ",".join("?" * len(label_ids))
+            sent = tx.conn.execute(
+                f"SELECT 1 FROM labels WHERE id IN ({marks}) AND role IN ('sent', 'drafts')", label_ids
+            ).fetchone() is not None
+        people = (*r.to, *r.cc, *r.bcc) if sent else r.from_
+        rows = []
+        for person in people:
+            address = person.address.strip().lower()
+            if "@" not in address or len(address) > 320:
+                continue
+            rows.append((tx.account_id, address, person.name, 1 if sent else 0, 0 if sent else 1, r.internal_date))
+        tx.conn.executemany(
+            "INSERT INTO contacts(account_id, address, name, sent, received, last_date) VALUES (?,?,?,?,?,?)"
+            " ON CONFLICT(account_id, address) DO UPDATE SET name=coalesce(excluded.name, contacts.name),"
+            " sent=contacts.sent+excluded.sent, received=contacts.received+excluded.received,"
+            " last_date=max(contacts.last_date, excluded.last_date)",
+            rows,
+        )
+
+    async def contacts(self, account_id: int, prefix: str, limit: int, now: float) -> list[tuple[str | None, str, float]]:
+        """(name, address, score) of correspondents whose address or name starts with ``prefix``.
+
+        Addresses written to count twice as much as addresses read from, and
+        the score halves for every 30 days since the last message.
+        """
+        like = _like_prefix(prefix.strip().lower())
+
+        def fn(conn: sqlite3.Connection) -> list[tuple[str | None, str, float]]:
+            rows = conn.execute(
+                "SELECT name, address, (sent*2.0 + received) / (1.0 + max(0, ?-last_date)/2592000.0) AS score"
+                " FROM contacts WHERE account_id=? AND (address LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'"
+                " OR lower(name) LIKE ? ESCAPE '\\') ORDER BY score DESC, address LIMIT ?",
+                (now, account_id, like, like, "% " + like, limit),
+            ).fetchall()
+            return [(r[0], r[1], float(r[2])) for r in rows]
+
+        return await self.db.read(fn)
+
+    async def insights(self, account_id: int, since: float) -> dict[str, object]:
+        """Figures for the insights page, computed in SQL."""
+
+        def fn(conn: sqlite3.Connection) -> dict[str, object]:
+            sent_label = conn.execute(
+                "SELECT id FROM labels WHERE account_id=? AND role='sent'", (account_id,)
+            ).fetchone()
+            sent_id = sent_label[0] if sent_label else -1
+            per_day = conn.execute(
+                "SELECT date(m.internal_date, 'unixepoch') AS day,"
+                " sum(CASE WHEN s.message_id IS NULL THEN 1 ELSE 0 END),"
+                " sum(CASE WHEN s.message_id IS NULL THEN 0 ELSE 1 END)"
+                " FROM messages m LEFT JOIN memberships s ON s.message_id=m.id AND s.label_id=?"
+                " WHERE m.account_id=? AND m.internal_date>=? GROUP BY day ORDER BY day",
+                (sent_id, account_id, since),
+            ).fetchall()
+            top = conn.execute(
+                "SELECT name, address, sent, received FROM contacts WHERE account_id=?"
+                " ORDER BY sent+received DESC, last_date DESC LIMIT 10",
+                (account_id,),
+            ).fetchall()
+            storage = conn.execute(
+                "SELECT name, role, messages, size FROM labels WHERE account_id=? ORDER BY size DESC",
+                (account_id,),
+            ).fetchall()
+            largest = conn.execute(
+                "SELECT t.id, t.subject, t.message_count, sum(m.size) FROM threads t JOIN messages m"
+                " ON m.thread_id=t.id WHERE t.account_id=? GROUP BY t.id ORDER BY t.message_count DESC,"
+                " sum(m.size) DESC LIMIT 10",
+                (account_id,),
+            ).fetchall()
+            total = conn.execute(
+                "SELECT count(*), coalesce(sum(size), 0) FROM messages WHERE account_id=?", (account_id,)
+            ).fetchone()
+            return {
+                "per_day": [{"day": d, "received": r, "sent": s} for d, r, s in per_day],
+                "top_correspondents": [
+                    {"name": n, "address": a, "sent": s, "received": r} for n, a, s, r in top
+                ],
+                "storage_by_label": [
+                    {"label": n, "role": role, "messages": c, "bytes": size} for n, role, c, size in storage
+                ],
+                "largest_threads": [
+                    {"thread_id": t, "subject": subj, "messages": c, "bytes": b} for t, subj, c, b in largest
+                ],
+                "total_messages": total[0],
+                "total_bytes": total[1],
+            }
+
+        return await self.db.read(fn)
 
     # -------------------------------------------------------- index outbox
 

@@ -2,24 +2,31 @@
 
 Layout: ``docs`` holds one row per message (its rowid *is* the engine-wide
 message id), ``doc_labels`` and ``doc_flags`` hold the mutable state, and the
-FTS5 table ``doc_text`` holds the words, keyed by the same rowid. The FTS5
-table keeps its own copy of the text: SQLite before 3.43 cannot delete rows
-from a contentless table without the original text, and this index is meant
-to be rebuildable, cheap to update and fast to delete from.
+FTS5 tables ``doc_text`` (and ``doc_bcc``) hold the words, keyed by the same
+rowid. The FTS5 tables keep their own copy of the text: SQLite before 3.43
+cannot delete from a contentless table without being given the old text,
+and this index must be cheap to update and to delete from.
 
-A query tree is compiled into one SQL statement. Text terms become FTS5
-phrases built only from quoted strings (user text can never reach FTS5 or
-SQL syntax), with column filters for the field operators. Conjunctions and
-disjunctions of text terms are merged into a single FTS5 expression, so a
-query of five words costs one full-text lookup, not five.
+A query tree is compiled into SQL. Text terms become FTS5 phrases built only
+from quoted strings (user text can never reach FTS5 or SQL syntax), with
+column filters for the field operators. The textual conjuncts of a query are
+merged into a single FTS5 expression, so five words cost one full-text
+lookup, not five.
 
-Two plans answer a query, chosen per query by a cheap probe:
+The plan is chosen per query from capped counts (a few thousand index steps
+at most):
 
-* when the positive text part of the query matches few documents, the
-  statement is driven by the FTS5 result (a few rowid lookups, a small sort);
-* otherwise, and for queries without text, it walks the
-  ``(account_id, date, message_id)`` index newest first and stops at
-  ``limit``: a common word needs only a few hundred probes to fill a page.
+* text with few matches drives the statement: its matches are enumerated,
+  joined to ``docs`` by rowid, filtered and sorted;
+* else a rare label or flag drives it the same way, the text becoming a set
+  each candidate is checked against;
+* else the ``(account_id, date, message_id)`` index is walked newest first,
+  and the walk stops as soon as ``limit`` rows have matched.
+
+Full-text lookups are not restricted to the account inside FTS5 (the rows
+they are joined to are): with one large account, an account token ANDed in
+doubles the cost of a common word. An index shared by very many accounts
+would want that token, or one index per shard of accounts.
 
 Cursors are keyset cursors over ``(date, message_id)``: stable under inserts
 and deletes, and constant cost whatever the page number.
@@ -90,22 +97,27 @@ CREATE TABLE IF NOT EXISTS doc_flags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS doc_flags_flag ON doc_flags (account_id, flag, message_id);
 
--- "account" holds one token per document, a<account id>, so that full-text
--- lookups and match counts stay within one account.
+-- Every column of doc_text is one a bare word searches, so that bare words
+-- need no column filter (a filter makes FTS5 decode every position list:
+-- three to four times slower on common words). Bcc, searched only by bcc:,
+-- lives in its own table.
 CREATE VIRTUAL TABLE IF NOT EXISTS doc_text USING fts5 (
-    account, subject, from_, "to", cc, bcc, body, filenames,
+    subject, from_, "to", cc, body, filenames,
+    tokenize = 'unicode61 remove_diacritics 2',
+    columnsize = 0
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS doc_bcc USING fts5 (
+    bcc,
     tokenize = 'unicode61 remove_diacritics 2',
     columnsize = 0
 );
 """
 
-#: Columns a bare word searches (Gmail does not search Bcc for bare words).
-_TEXT_COLUMNS = "{subject from_ to cc body filenames}"
+#: Column filters of the field operators in doc_text (bcc: has its own table).
 _FIELD_COLUMNS = {
     "from": "{from_}",
     "to": "{to}",
     "cc": "{cc}",
-    "bcc": "{bcc}",
     "subject": "{subject}",
     "filename": "{filenames}",
 }
@@ -164,8 +176,8 @@ def _fts(query: Query) -> str | None:
     """The FTS5 expression for a purely textual tree, or None if it is not one."""
     match query:
         case Text(value=value):
-            return f"{_TEXT_COLUMNS} : {_fts_string(value)}"
-        case Field(field=field, value=value):
+            return _fts_string(value)
+        case Field(field=field, value=value) if field in _FIELD_COLUMNS:
             return f"{_FIELD_COLUMNS[field]} : {_fts_string(value)}"
         case And(items=items):
             positive: list[str] = []
@@ -191,11 +203,12 @@ def _fts(query: Query) -> str | None:
 
 
 def _fts_and_not(positive: list[str], negative: list[str]) -> str | None:
+    # Flat chains: FTS5's parser stack overflows on deeply nested expressions.
     if not positive:
         return None
-    expr = "(" + " AND ".join(f"({p})" for p in positive) + ")"
-    for n in negative:
-        expr = f"({expr} NOT ({n}))"
+    expr = " AND ".join(f"({p})" for p in positive)
+    if negative:
+        expr = f"({expr}) NOT ({' OR '.join(f'({n})' for n in negative)})"
     return expr
 
 
@@ -219,17 +232,13 @@ class _Compiler:
     now: float
     params: list[Any] = attrs.field(factory=list)
 
-    def fts_param(self, expr: str) -> str:
-        """``expr`` restricted to this account's documents."""
-        return f'{{account}} : "a{self.account_id}" AND ({expr})'
-
     def text_match(self, expr: str, *, negate: bool = False) -> str:
         """Documents matching ``expr``, as a set built once per statement.
 
         (A correlated probe, ``MATCH ? AND rowid = d.message_id``, looks
         cheaper but costs FTS5 a walk through each term's doclist per row.)
         """
-        self.params.append(self.fts_param(expr))
+        self.params.append(expr)
         op = "NOT IN" if negate else "IN"
         return f"d.message_id {op} (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
 
@@ -250,6 +259,9 @@ class _Compiler:
                 if expr is not None:
                     return self.text_match(expr, negate=True)
                 return f"NOT {self.condition(item)}"
+            case Field(field="bcc", value=value):
+                self.params.append(_fts_string(value))
+                return "d.message_id IN (SELECT rowid FROM doc_bcc WHERE doc_bcc MATCH ?)"
             case Text() | Field():
                 expr = _fts(query)
                 assert expr is not None
@@ -410,8 +422,7 @@ class _Search:
             if best is not None and best.matches <= _DRIVE_MAX:
                 return self.select(after, limit, driver=best)
             return self.select(after, limit)
-        fts = f'{{account}} : "a{self.account_id}" AND ({self.text})'
-        text_matches = _count(self.conn, _TEXT_SOURCE, (fts,), _TEXT_RARE)
+        text_matches = _count(self.conn, _TEXT_SOURCE, (self.text,), _TEXT_RARE)
         if text_matches <= _TEXT_RARE and (best is None or best.matches >= text_matches):
             return self.select(after, limit, driver="text")
         # The text is common (or a label or flag is rarer): its matches become
@@ -438,7 +449,7 @@ class _Search:
         if driver == "text":
             assert self.text is not None
             source = f"({_TEXT_SOURCE}) m CROSS JOIN docs d ON d.message_id = m.id"
-            params.append(compiler.fts_param(self.text))
+            params.append(self.text)
         elif isinstance(driver, _Driver):
             source = f"({driver.source}) m CROSS JOIN docs d ON d.message_id = m.id"
             params.extend(driver.params)
@@ -455,7 +466,7 @@ class _Search:
             params.extend(after)
         params.append(limit)
         sql = (
-            f"SELECT d.message_id, d.date FROM {source} WHERE {' AND '.join(conds)}"
+            f"SELECT d.message_id, d.date FROM {source} WHERE {_balanced('AND', conds)}"
             " ORDER BY d.date DESC, d.message_id DESC LIMIT ?"
         )
         return [(int(i), float(date)) for i, date in self.conn.execute(sql, params)]
@@ -494,22 +505,24 @@ class SQLiteSearchIndex:
             )
             conn.executemany(
                 "INSERT INTO doc_text"
-                ' (rowid, account, subject, from_, "to", cc, bcc, body, filenames)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ' (rowid, subject, from_, "to", cc, body, filenames)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
                         d.message_id,
-                        f"a{d.account_id}",
                         d.subject,
                         d.from_,
                         d.to,
                         d.cc,
-                        d.bcc,
                         d.body,
                         "\n".join(d.filenames),
                     )
                     for d in batch
                 ],
+            )
+            conn.executemany(
+                "INSERT INTO doc_bcc (rowid, bcc) VALUES (?, ?)",
+                [(d.message_id, d.bcc) for d in batch if d.bcc],
             )
             _insert_state(conn, [(d.account_id, d.message_id, d.labels, d.flags) for d in batch])
 
@@ -544,6 +557,7 @@ class SQLiteSearchIndex:
         def write(conn: sqlite3.Connection) -> None:
             owned = "SELECT message_id FROM docs WHERE account_id = ?"
             conn.execute(f"DELETE FROM doc_text WHERE rowid IN ({owned})", (account_id,))
+            conn.execute(f"DELETE FROM doc_bcc WHERE rowid IN ({owned})", (account_id,))
             conn.execute("DELETE FROM doc_labels WHERE account_id = ?", (account_id,))
             conn.execute("DELETE FROM doc_flags WHERE account_id = ?", (account_id,))
             conn.execute("DELETE FROM docs WHERE account_id = ?", (account_id,))
@@ -615,6 +629,7 @@ def _existing(
 def _forget(conn: sqlite3.Connection, ids: Sequence[int]) -> None:
     rows = [(i,) for i in ids]
     conn.executemany("DELETE FROM doc_text WHERE rowid = ?", rows)
+    conn.executemany("DELETE FROM doc_bcc WHERE rowid = ?", rows)
     conn.executemany("DELETE FROM doc_labels WHERE message_id = ?", rows)
     conn.executemany("DELETE FROM doc_flags WHERE message_id = ?", rows)
     conn.executemany("DELETE FROM docs WHERE message_id = ?", rows)

@@ -1,22 +1,26 @@
 """Sans-IO IMAP4rev2/IMAP4rev1 codec: a resumable command receiver, typed
 commands, and a response serializer. No sockets, no trio.
 
-A server loop::
+A server loop (one reader task per connection)::
 
     receiver = CommandReceiver(max_literal_size=50 << 20)
     while True:
-        event = receiver.next_event()
-        match event:
+        match receiver.next_event():
             case NeedData():
-                receiver.receive_data(await stream.receive_some())
+                receiver.receive_data(await stream.receive_some(65536))
+            case Paused():
+                ...  # after IDLE/AUTHENTICATE/STARTTLS: see those commands' docs
             case ContinuationNeeded():
                 await stream.send_all(continuation("Ready"))
             case LiteralTooLarge(tag=tag):
-                await stream.send_all(tagged(tag or "*", "NO", "Too big", code="TOOBIG"))
+                await stream.send_all(tagged(tag, "NO", "Too big", "TOOBIG") if tag
+                                      else untagged_condition("BAD", "Too big"))
+            case CommandError(tag=None, message=message):
+                await stream.send_all(untagged_condition("BAD", message))
             case CommandError(tag=tag, message=message, kind=kind, code=code):
-                ...  # tagged(tag, kind, message, code) or untagged_condition("BAD", ...)
-            case CommandEvent(command=Fetch() as fetch):
-                ...
+                await stream.send_all(tagged(tag, kind, message, code))
+            case CommandEvent(command=command):
+                await session.dispatch(command)  # match on Fetch(), Search(), ...
 """
 
 from ._client import format_command

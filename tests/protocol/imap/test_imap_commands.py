@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import parse_error, parse_one
+from imap_helpers import parse_error, parse_one
 
 from mailcore.protocol import imap
 from mailcore.protocol.imap import SequenceSet

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from conftest import drain, feed
+from imap_helpers import drain, feed
 
 from mailcore.protocol import imap
+
+
+@pytest.fixture
+def receiver() -> imap.CommandReceiver:
+    return imap.CommandReceiver(max_literal_size=1000, max_line_length=200)
+
 
 APPEND_BODY = (
     b"From: alice@example.org\r\nTo: bob@example.org\r\nSubject: hello\r\n"

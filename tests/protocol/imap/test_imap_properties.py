@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from conftest import drain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from imap_helpers import drain
 
 from mailcore.protocol import imap
 from mailcore.protocol.imap import SequenceSet
@@ -171,9 +171,7 @@ def test_quoted_round_trip(text: str) -> None:
 
 atom_text = st.from_regex(r"[A-Za-z0-9$_.\-]{1,12}", fullmatch=True)
 printable = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=20)
-strings = st.text(
-    st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20
-)
+strings = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20)
 dates = st.dates(min_value=datetime.date(1000, 1, 1))
 system_flags = st.sampled_from(
     ["\\Answered", "\\Deleted", "\\Draft", "\\Flagged", "\\Seen", "\\Recent"]

@@ -1,8 +1,8 @@
+"""Helpers shared by the IMAP codec tests (a uniquely named module, not a conftest)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import pytest
 
 from mailcore.protocol import imap
 
@@ -42,8 +42,3 @@ def parse_error(line: bytes) -> imap.CommandError:
     event = events[0]
     assert isinstance(event, imap.CommandError), event
     return event
-
-
-@pytest.fixture
-def receiver() -> imap.CommandReceiver:
-    return imap.CommandReceiver(max_literal_size=1000, max_line_length=200)

@@ -1,0 +1,182 @@
+"""The SearchIndex contract, run over every adapter, plus SQLite specifics.
+
+Each (adapter, check) pair is its own test, so a failure names the adapter
+and the promise. An Elasticsearch adapter joins by adding a factory to
+``ADAPTERS`` (skipped, saying so, when ``MAILCORE_TEST_ELASTICSEARCH_URL`` is
+unset).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+import mailcore.store.sqlite_search as sqlite_search
+from mailcore.errors import QuerySyntaxError
+from mailcore.search import And, Flag, Larger, MatchAll, Not, Or, Text, parse_query
+from mailcore.store.base import SearchDoc, SearchIndex
+from mailcore.store.sqlite_search import SQLiteSearchIndex
+from mailcore.testing.search_contract import (
+    SEARCH_INDEX_CHECKS,
+    SearchIndexCheck,
+    check_search_index,
+)
+
+Factory = Callable[[], AbstractAsyncContextManager[SearchIndex]]
+
+
+def sqlite_factory(tmp_path: Path, _monkeypatch: pytest.MonkeyPatch) -> Factory:
+    counter = 0
+
+    @asynccontextmanager
+    async def open_index() -> AsyncIterator[SearchIndex]:
+        nonlocal counter
+        counter += 1
+        index = SQLiteSearchIndex(tmp_path / f"search-{counter}.db")
+        try:
+            yield index
+        finally:
+            await index.aclose()
+
+    return open_index
+
+
+def sqlite_tiny_plans_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Factory:
+    """The SQLite adapter with planner thresholds so low that small tests take every route."""
+    monkeypatch.setattr(sqlite_search, "_TEXT_RARE", 1)
+    monkeypatch.setattr(sqlite_search, "_DRIVE_MAX", 2)
+    return sqlite_factory(tmp_path, monkeypatch)
+
+
+ADAPTERS: dict[str, Callable[[Path, pytest.MonkeyPatch], Factory]] = {
+    "sqlite": sqlite_factory,
+    "sqlite-tiny-plans": sqlite_tiny_plans_factory,
+}
+
+
+@pytest.mark.parametrize("check", SEARCH_INDEX_CHECKS, ids=lambda check: check.__name__)
+@pytest.mark.parametrize("adapter", list(ADAPTERS))
+async def test_contract(
+    adapter: str, check: SearchIndexCheck, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with ADAPTERS[adapter](tmp_path, monkeypatch)() as index:
+        await check(index)
+
+
+async def test_check_search_index_runs_every_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+    real = list(SEARCH_INDEX_CHECKS)
+
+    async def spy(index: SearchIndex) -> None:
+        seen.append("spy")
+
+    monkeypatch.setattr(
+        "mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", [spy] * len(real)
+    )
+    await check_search_index(sqlite_factory(tmp_path, monkeypatch))
+    assert len(seen) == len(real)
+
+
+async def test_check_search_index_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A sample of the whole-suite entry point, end to end (each check is also run above).
+    monkeypatch.setattr(
+        "mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", SEARCH_INDEX_CHECKS[:3]
+    )
+    await check_search_index(sqlite_factory(tmp_path, monkeypatch))
+
+
+# ------------------------------------------------------------------ SQLite only
+
+
+def _doc(message_id: int, body: str, account_id: int = 1) -> SearchDoc:
+    return SearchDoc(
+        account_id=account_id,
+        message_id=message_id,
+        thread_id=message_id,
+        date=1_700_000_000.0 - message_id,
+        size=100,
+        from_="",
+        to="",
+        cc="",
+        bcc="",
+        subject="",
+        body=body,
+        filenames=(),
+        has_attachment=False,
+        labels=frozenset(),
+        flags=frozenset(),
+    )
+
+
+async def test_sqlite_is_a_search_index(tmp_path: Path) -> None:
+    index = SQLiteSearchIndex(tmp_path / "s.db", readers=1)
+    try:
+        assert isinstance(index, SearchIndex)
+    finally:
+        await index.aclose()
+
+
+async def test_sqlite_survives_reopen(tmp_path: Path) -> None:
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    await index.index_many([_doc(1, "persistent words")])
+    await index.aclose()
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    try:
+        page = await index.query(1, parse_query("persistent"), now=0.0)
+        assert page.message_ids == [1]
+    finally:
+        await index.aclose()
+
+
+@pytest.mark.parametrize("cursor", ["", "!!!", "bm90IGEgY3Vyc29y", "aW5mLDE"])
+async def test_sqlite_rejects_bad_cursor(tmp_path: Path, cursor: str) -> None:
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    try:
+        with pytest.raises(QuerySyntaxError):
+            await index.query(1, MatchAll(), cursor=cursor, now=0.0)
+    finally:
+        await index.aclose()
+
+
+async def test_sqlite_refuses_unresolved_labels(tmp_path: Path) -> None:
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    try:
+        with pytest.raises(ValueError, match="resolve_labels"):
+            await index.query(1, parse_query("a OR label:x"), now=0.0)
+    finally:
+        await index.aclose()
+
+
+async def test_sqlite_many_terms_stay_within_sqlite_limits(tmp_path: Path) -> None:
+    # A long query must not hit SQLite's expression depth limit (1000).
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    try:
+        await index.index_many([_doc(1, "w0 w1"), _doc(2, "w1")])
+        query = parse_query(" ".join(f"-x{i} is:unread" for i in range(400)) + " w1")
+        assert (await index.query(1, query, now=0.0)).message_ids == [1, 2]
+        # Trees built in code have no length limit.
+        many_and = And(tuple(Not(Flag(f"k{i}")) for i in range(1500)) + (Text("w1"),))
+        assert (await index.query(1, many_and, now=0.0)).message_ids == [1, 2]
+        many_or = Or(tuple(Larger(10**6 + i) for i in range(1500)) + (Text("w0"),))
+        assert (await index.query(1, many_or, now=0.0)).message_ids == [1]
+    finally:
+        await index.aclose()
+
+
+async def test_sqlite_deepest_parsed_query(tmp_path: Path) -> None:
+    # The parser allows 32 nested groups; FTS5's own parser must cope with them.
+    index = SQLiteSearchIndex(tmp_path / "s.db")
+    try:
+        await index.index_many([_doc(1, "a b c"), _doc(2, "b")])
+        text = "(a OR -(b " * 16 + "c" + "))" * 16
+        page = await index.query(1, parse_query(text), now=0.0)
+        assert page.message_ids == [1]
+        text = "a " + "(b " * 32 + "-zz" + ")" * 32
+        assert (await index.query(1, parse_query(text), now=0.0)).message_ids == [1]
+    finally:
+        await index.aclose()
