@@ -346,9 +346,6 @@ class Engine:
             counts = [await cache.incr(key_user, self.LOGIN_WINDOW)]
             if key_ip:
                 counts.append(await cache.incr(key_ip, self.LOGIN_WINDOW))
-            await cache.set(key_user, str(counts[0]).encode(), self.LOGIN_WINDOW)
-            if key_ip:
-                await cache.set(key_ip, str(counts[-1]).encode(), self.LOGIN_WINDOW)
             over = max(counts) - self.LOGIN_FREE_FAILURES
             if over > 0:
                 await trio.sleep(min(2.0 ** (over - 1), 30.0))
