@@ -113,7 +113,7 @@ async def test_failed_logins_are_throttled(
     delays = [await attempt("10.0.0.2") for _ in range(5)]
     # past the free failures, delays grow (1, 2, 4, 8, 16 s), and the account's
     # count grows across client addresses; background timers blur small figures
-    assert delays[-1] - max(free) >= 14
+    assert delays[-1] >= 16 > max(free)
     assert delays[-1] > delays[-2] > delays[-3]
     for _ in range(40):
         try:
