@@ -100,12 +100,17 @@ async def bench_engine(root: Path | None = None) -> AsyncIterator[mailcore.Engin
             await engine.add_domain(DOMAIN)
             yield engine
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-        if root is None:
-            try:
-                base.rmdir()  # only when no other run is using it
-            except OSError:
-                pass
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(_remove, data_dir, base if root is None else None)
+
+
+def _remove(data_dir: Path, base: Path | None) -> None:
+    shutil.rmtree(data_dir, ignore_errors=True)
+    if base is not None:
+        try:
+            base.rmdir()  # only when no other run is using it
+        except OSError:
+            pass
 
 
 async def create_accounts(engine: mailcore.Engine, count: int, prefix: str = "user") -> list[int]:

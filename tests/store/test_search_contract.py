@@ -75,14 +75,14 @@ async def test_check_search_index_runs_every_check(
     async def spy(index: SearchIndex) -> None:
         seen.append("spy")
 
-    monkeypatch.setattr(
-        "mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", [spy] * len(real)
-    )
+    monkeypatch.setattr("mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", [spy] * len(real))
     await check_search_index(sqlite_factory(tmp_path, monkeypatch))
     assert len(seen) == len(real)
 
 
-async def test_check_search_index_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_check_search_index_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # A sample of the whole-suite entry point, end to end (each check is also run above).
     monkeypatch.setattr(
         "mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", SEARCH_INDEX_CHECKS[:3]

@@ -893,7 +893,7 @@ class SQLiteMetaStore:
             (tx.account_id, label.id, _like_prefix(label.name + "/")),
         ).fetchall()
         moving = {child_id for child_id, _ in children}
-        for child_id, child_name in children:
+        for _, child_name in children:
             renamed = new_name + child_name[len(label.name) :]
             clash = conn.execute(
                 "SELECT id FROM labels WHERE account_id=? AND lower(name)=lower(?)", (tx.account_id, renamed)

@@ -220,12 +220,12 @@ async def _add(store: MetaStore, account_id: int, record: MessageRecord) -> Outc
 
 
 async def _add_to(
-    store: MetaStore, account_id: int, label_id: int, n: int = 1, **kwargs: object
+    store: MetaStore, account_id: int, label_id: int, n: int = 1, flags: Iterable[str] = ()
 ) -> list[int]:
     """Add ``n`` messages to a label, each a second later; return their ids."""
     ids = []
     for i in range(n):
-        record = message_record([label_id], internal_date=EPOCH + i, **kwargs)  # type: ignore[arg-type]
+        record = message_record([label_id], internal_date=EPOCH + i, flags=flags)
         ids.append((await _add(store, account_id, record)).message_ids[0])
     return ids
 
@@ -901,52 +901,44 @@ async def check_threading(factory: MetaStoreFactory) -> None:
             account = await _new_account(store)
             inbox = await _label(store, account.id, "INBOX")
 
-            async def deliver(**kwargs: object) -> int:
-                record = message_record([inbox.id], **kwargs)  # type: ignore[arg-type]
+            async def deliver(
+                subject: str,
+                at: float,
+                *,
+                message_id: str | None = None,
+                parents: Sequence[str] = (),
+                sender: EmailAddress = ALICE,
+            ) -> int:
+                record = message_record(
+                    [inbox.id],
+                    subject=subject,
+                    message_id=message_id,
+                    in_reply_to=parents[-1:],
+                    references=parents,
+                    sender=sender,
+                    internal_date=EPOCH + at,
+                )
                 return (await _add(store, account.id, record)).thread_ids[0]
 
-            root = new_message_id()
-            t_root = await deliver(subject="Trip to Lisbon", message_id=root)
-            reply = new_message_id()
+            root, reply = new_message_id(), new_message_id()
+            t_root = await deliver("Trip to Lisbon", 0, message_id=root)
             t_reply = await deliver(
-                subject="Re: Trip to Lisbon",
-                message_id=reply,
-                in_reply_to=[root],
-                references=[root],
-                sender=BOB,
-                internal_date=EPOCH + 10,
+                "Re: Trip to Lisbon", 10, message_id=reply, parents=[root], sender=BOB
             )
             assert t_reply == t_root
             # a reply to the reply, naming only its direct parent
-            t_deep = await deliver(
-                subject="RE: trip to lisbon",
-                in_reply_to=[reply],
-                references=[reply],
-                internal_date=EPOCH + 20,
-            )
+            t_deep = await deliver("RE: trip to lisbon", 20, parents=[reply])
             assert t_deep == t_root
             # same references, new subject: Gmail starts a new conversation
-            t_split = await deliver(
-                subject="Hotel booking",
-                in_reply_to=[reply],
-                references=[root, reply],
-                internal_date=EPOCH + 30,
-            )
+            t_split = await deliver("Hotel booking", 30, parents=[root, reply])
             assert t_split != t_root
             # an unrelated message stays alone
-            t_other = await deliver(subject="Invoice #42", internal_date=EPOCH + 40)
+            t_other = await deliver("Invoice #42", 40)
             assert t_other not in (t_root, t_split)
             # a reply that arrives before its parent: the parent joins it
             late_parent = new_message_id()
-            t_child = await deliver(
-                subject="Re: Quarterly report",
-                in_reply_to=[late_parent],
-                references=[late_parent],
-                internal_date=EPOCH + 50,
-            )
-            t_parent = await deliver(
-                subject="Quarterly report", message_id=late_parent, internal_date=EPOCH + 45
-            )
+            t_child = await deliver("Re: Quarterly report", 50, parents=[late_parent])
+            t_parent = await deliver("Quarterly report", 45, message_id=late_parent)
             assert t_parent == t_child and t_child not in (t_root, t_split, t_other)
 
             thread = await store.thread(account.id, t_root)

@@ -1,0 +1,1 @@
+"""The daemons that wrap the mailcore engine: smtpd, imapd, webapi."""
