@@ -28,8 +28,8 @@ from mailcore.errors import (
     NotLocalRecipient,
     PermissionDenied,
     QuerySyntaxError,
-    StoreError,
     SenderNotAllowed,
+    StoreError,
     ThreadNotFound,
     TooManyAttempts,
 )

@@ -61,7 +61,6 @@ from mailcore.model import (
     ThreadPage,
 )
 from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labels
-from mailcore.search import Label as LabelTerm
 from mailcore.store import Stores, open_stores
 from mailcore.store.base import SearchDoc, Subscription
 from mailcore.store.meta import (
@@ -237,7 +236,7 @@ class Engine:
         await self.supervisor.start("sender", self._send_scheduled)
 
     async def _stop(self) -> None:
-        await self.indexer.flush(timeout=5.0)
+        await self.indexer.flush(max_wait=5.0)
         self._committer.close()
         self._blob_batcher.close()
 

@@ -103,7 +103,7 @@ def _generate(hostname: str) -> tuple[bytes, bytes]:
     dns_names = list(dict.fromkeys([hostname, "localhost"]))
     alt_names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
     alt_names.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

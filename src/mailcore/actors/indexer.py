@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import trio
 
@@ -57,12 +57,13 @@ class Indexer:
     def kick(self) -> None:
         self._wake.set()
 
-    async def flush(self, timeout: float = 10.0) -> None:
+    async def flush(self, max_wait: float = 10.0) -> None:
         """Wait until everything committed before this call is indexed."""
         # a pass that starts after this call and finds the outbox empty
         target = self._passes_started + 1
         self.kick()
-        with trio.move_on_after(timeout):
+        # bounded: a search under heavy load answers from a slightly stale index
+        with trio.move_on_after(max_wait):
             while self._idle_pass < target:
                 await self._idle_changed.wait()
 

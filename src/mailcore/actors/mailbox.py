@@ -123,7 +123,7 @@ class MailboxActor:
             self._receive.close()
 
     def _drain(self) -> list[tuple[list[Mutation], Reply[list[Outcome]]]]:
-        items = []
+        items: list[tuple[list[Mutation], Reply[list[Outcome]]]] = []
         while len(items) < 512:
             try:
                 items.append(self._receive.receive_nowait())

@@ -18,6 +18,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 
+import attrs
 import trio
 
 from mailcore.errors import (
@@ -460,6 +461,57 @@ async def check_password_and_settings(factory: MetaStoreFactory) -> None:
             assert cleared.display_name is None and cleared.settings == {}
 
 
+# -------------------------------------------------------------- messages
+
+
+async def check_message_round_trip(factory: MetaStoreFactory) -> None:
+    """Everything delivery precomputed reads back unchanged, by id and by label."""
+    with trio.fail_after(_DEADLINE):
+        async with factory() as store:
+            account = await _new_account(store)
+            inbox = await _label(store, account.id, "INBOX")
+            work = await _create_label(store, account.id, "Work")
+            parent = new_message_id()
+            record = attrs.evolve(
+                message_record(
+                    [inbox.id, work.id],
+                    subject="Re: Contract — signed “final” version",
+                    sender=EmailAddress("Zoë Ångström", "zoe@example.org"),
+                    to=(BOB, CAROL),
+                    in_reply_to=[parent],
+                    references=[new_message_id(), parent],
+                    flags=[SEEN, FLAGGED, "$Forwarded"],
+                    internal_date=EPOCH + 0.25,
+                    attachment="contract.pdf",
+                ),
+                cc=(EmailAddress(None, "cc@example.com"),),
+                bcc=(EmailAddress("Hidden", "bcc@example.com"),),
+                date=None,
+            )
+            outcome = await _add(store, account.id, record)
+            message_id = outcome.message_ids[0]
+            assert outcome.label_ids == tuple(sorted(record.label_ids))
+            assert outcome.uids.keys() == {(message_id, inbox.id), (message_id, work.id)}
+            meta = await _one(store, account.id, message_id)
+            for field in attrs.fields(MessageRecord):
+                if field.name not in ("thread_subject", "reply_like"):
+                    expected = getattr(record, field.name)
+                    assert getattr(meta, field.name) == expected, (field.name, expected)
+            assert (meta.id, meta.account_id, meta.thread_id) == (
+                message_id,
+                account.id,
+                outcome.thread_ids[0],
+            )
+            assert meta.modseq == outcome.modseq and meta.uid is None and meta.seen
+            for label_id in (inbox.id, work.id):
+                [in_label] = await store.fetch_label(account.id, label_id)
+                assert in_label == attrs.evolve(meta, uid=outcome.uids[(message_id, label_id)])
+            assert await store.fetch_messages(account.id, [message_id, 10**9, message_id]) in (
+                [meta],
+                [meta, meta],
+            )
+
+
 # ------------------------------------------------------------ durability
 
 
@@ -483,6 +535,7 @@ async def check_durable_across_reopen(factory: MetaStoreFactory) -> None:
             )
             second = await _add(store, account.id, reply)
             ids = (first.message_ids[0], second.message_ids[0])
+            await store.add_alias(f"budget@{account.address.partition('@')[2]}", account.id)
             await store.apply(
                 account.id,
                 [
@@ -499,6 +552,7 @@ async def check_durable_across_reopen(factory: MetaStoreFactory) -> None:
                 await store.threads(account.id, None, None, 10),
                 await store.thread(account.id, first.thread_ids[0]),
                 await store.get_account(account.address),
+                await store.list_aliases(account.id),
             )
         async with factory() as store:
             after = (
@@ -509,6 +563,7 @@ async def check_durable_across_reopen(factory: MetaStoreFactory) -> None:
                 await store.threads(account.id, None, None, 10),
                 await store.thread(account.id, first.thread_ids[0]),
                 await store.get_account(account.address),
+                await store.list_aliases(account.id),
             )
             assert after == before
             # counters carry on where they stopped
@@ -1457,6 +1512,7 @@ META_STORE_CHECKS: list[MetaCheck] = [
     check_account_system_labels,
     check_aliases,
     check_password_and_settings,
+    check_message_round_trip,
     check_durable_across_reopen,
     check_isolation_reads,
     check_isolation_writes,
