@@ -183,7 +183,7 @@ async def bench_import_and_fetch(
         )
         emit(out[-1])
         # let the indexer catch up so that it does not share the CPU with the reads
-        await engine.indexer.flush(timeout=60.0)
+        await engine.indexer.flush(60.0)
         metas = await engine.fetch(account_id, "INBOX")  # warm
         assert len(metas) == imported, (len(metas), imported)
         assert all(m.envelope and m.bodystructure for m in metas)
