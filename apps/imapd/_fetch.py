@@ -168,9 +168,7 @@ class _Renderer:
                     out.append((att.response_name, b"%d" % len(decoded or b"")))
         return out
 
-    def _simple(
-        self, name: str, meta: mailcore.MessageMeta, uid: int, raw: bytes | None
-    ) -> bytes:
+    def _simple(self, name: str, meta: mailcore.MessageMeta, uid: int, raw: bytes | None) -> bytes:
         match name:
             case "UID":
                 return b"%d" % uid

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 import mailcore
 from mailcore.message import header_section
@@ -50,7 +50,7 @@ __all__ = ["search_command"]
 
 _CHARSETS = frozenset(("UTF-8", "US-ASCII", "UTF8"))
 _UTC = datetime.UTC
-Meta = mailcore.MessageMeta
+Meta: TypeAlias = mailcore.MessageMeta
 Predicate = Callable[[Meta, int, int], bool]  # meta, uid, sequence number
 
 
@@ -293,9 +293,9 @@ async def search_command(s: Session, cmd: Search) -> None:
     matched: list[tuple[int, int]] = []  # (uid, seq)
     highest = 0
     if _only_sequences(cmd.key):
-        for i, uid in enumerate(view.uids):
-            if predicate(_NO_META, uid, i + 1):
-                matched.append((uid, i + 1))
+        for i, view_uid in enumerate(view.uids):
+            if predicate(_NO_META, view_uid, i + 1):
+                matched.append((view_uid, i + 1))
     else:
         metas = await s.engine.fetch(s.account_id, view.label_id)
         if compiler.needs_headers:
@@ -303,9 +303,9 @@ async def search_command(s: Session, cmd: Search) -> None:
                 head = await s.engine.read_blob(m, (0, 16384))
                 compiler.headers[m.id] = header_section(head)
         for m in metas:
-            uid = m.uid
-            if uid is None:
+            if m.uid is None:
                 continue
+            uid = m.uid
             seq = view.seq_of(uid)
             if seq is None:
                 continue
@@ -338,4 +338,4 @@ async def search_command(s: Session, cmd: Search) -> None:
     )
 
 
-_NO_META: Meta = None  # type: ignore[assignment]  # sequence-only keys never look
+_NO_META: Meta = cast(Meta, None)  # sequence-only keys never look at the message

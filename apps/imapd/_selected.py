@@ -135,9 +135,9 @@ class SelectedMailbox:
         """Fold in what changed in the label since :attr:`modseq`."""
         reported, self._reported = self._reported or {}, None
         if changes.vanished:
-            for uid in changes.vanished:
-                if self.index_of(uid) is not None:
-                    self._mark_expunged(uid)
+            for gone_uid in changes.vanished:
+                if self.index_of(gone_uid) is not None:
+                    self._mark_expunged(gone_uid)
         top = self.uids[-1] if self.uids else 0
         for meta in changes.changed:
             uid = meta.uid
@@ -147,7 +147,8 @@ class SelectedMailbox:
                 self.uids.append(uid)
                 self.ids.append(meta.id)
                 top = uid
-            elif self.index_of(uid) is None:
+                continue
+            if self.index_of(uid) is None:
                 continue
             elif reported.get(uid) == meta.modseq:
                 continue
@@ -189,9 +190,7 @@ class SelectedMailbox:
     def has_pending(self) -> bool:
         return bool(self._expunged or self._flag_updates or self._exists_sent != len(self.uids))
 
-    def take_updates(
-        self, *, allow_expunge: bool, qresync: bool, condstore: bool
-    ) -> list[bytes]:
+    def take_updates(self, *, allow_expunge: bool, qresync: bool, condstore: bool) -> list[bytes]:
         """Untagged responses for what changed, the view updated to match."""
         out: list[bytes] = []
         if allow_expunge and self._expunged:
@@ -215,28 +214,28 @@ class SelectedMailbox:
                     out.append(vanished(removed))
             else:
                 # highest first, so each number is right when the client reads it
-                for uid in sorted(gone, reverse=True):
-                    i = self.index_of(uid)
-                    if i is None:
+                for gone_uid in sorted(gone, reverse=True):
+                    at = self.index_of(gone_uid)
+                    if at is None:
                         continue
-                    if i < self._exists_sent:
-                        out.append(expunge(i + 1))
+                    if at < self._exists_sent:
+                        out.append(expunge(at + 1))
                         self._exists_sent -= 1
-                    del self.uids[i]
-                    del self.ids[i]
+                    del self.uids[at]
+                    del self.ids[at]
             if self._flag_updates:
-                for uid in gone:
-                    self._flag_updates.pop(uid, None)
+                for gone_uid in gone:
+                    self._flag_updates.pop(gone_uid, None)
         if self._exists_sent != len(self.uids):
             out.append(exists(len(self.uids)))
             self._exists_sent = len(self.uids)
         if self._flag_updates:
             updates, self._flag_updates = self._flag_updates, None
             for uid, (flags, modseq) in sorted(updates.items()):
-                i = self.index_of(uid)
-                if i is None:
+                at = self.index_of(uid)
+                if at is None:
                     continue
-                line = b"* %d FETCH (UID %d FLAGS %s" % (i + 1, uid, flag_list(flags))
+                line = b"* %d FETCH (UID %d FLAGS %s" % (at + 1, uid, flag_list(flags))
                 if condstore:
                     line += b" MODSEQ (%d)" % modseq
                 out.append(line + b")\r\n")

@@ -54,6 +54,7 @@ from mailcore.protocol.imap import (
     Namespace,
     NeedData,
     Noop,
+    QResync,
     Rename,
     Search,
     Select,
@@ -309,7 +310,7 @@ class Session:
             line = reply_for(tag, exc)  # re-raises anything unexpected
             await self.write(line)
             return
-        if code is _NO_REPLY:
+        if isinstance(code, _NoReply):
             return
         await self.announce(command)
         name = type(command).__name__.upper()
@@ -362,8 +363,7 @@ class Session:
                     self.mark_dirty()
                 elif view is not None and (
                     view.label_id in event.label_ids
-                    or event.kind
-                    in (mailcore.ChangeKind.EXPUNGED, mailcore.ChangeKind.LABEL_LIST)
+                    or event.kind in (mailcore.ChangeKind.EXPUNGED, mailcore.ChangeKind.LABEL_LIST)
                 ):
                     self.mark_dirty()
 
@@ -398,7 +398,7 @@ class Session:
 
     # -- dispatch -------------------------------------------------------------------
 
-    async def _dispatch(self, command: Command) -> bytes | str | None | object:  # noqa: C901
+    async def _dispatch(self, command: Command) -> bytes | None | _NoReply:  # noqa: C901
         state = self.state
         match command:
             case Capability():
@@ -428,7 +428,7 @@ class Session:
                     self.receiver.resume()
                 raise ImapError("BAD", "Log in first")
             case Enable(capabilities=names):
-                return await self._enable(names)
+                await self._enable(names)
             case Select() | Examine():
                 return await self._select(command)
             case Create():
@@ -461,7 +461,7 @@ class Session:
             case Unselect():
                 await self._close(expunge=False)
             case Expunge():
-                return await self._expunge(command)
+                await self._expunge(command)
             case Search():
                 await search_command(self, command)
             case Fetch():
@@ -577,12 +577,18 @@ class Session:
         await self.write(flags_response(flags))
         permanent = () if readonly else flags
         await self.write(
-            untagged_condition("OK", "Flags permitted", code_permanentflags(permanent, allow_new_keywords=not readonly))
+            untagged_condition(
+                "OK",
+                "Flags permitted",
+                code_permanentflags(permanent, allow_new_keywords=not readonly),
+            )
         )
         await self.write(untagged(b"%d EXISTS" % view.exists))
         if not self.rev2:
             await self.write(recent(0))
-        await self.write(untagged_condition("OK", "UIDs valid", code_uidvalidity(label.uidvalidity)))
+        await self.write(
+            untagged_condition("OK", "UIDs valid", code_uidvalidity(label.uidvalidity))
+        )
         uidnext = max(label.uidnext, view.uidnext_floor)
         await self.write(untagged_condition("OK", "Predicted next UID", code_uidnext(uidnext)))
         await self.write(
@@ -594,7 +600,7 @@ class Session:
             await self._qresync(view, qresync)
         return b"READ-ONLY" if readonly else b"READ-WRITE"
 
-    async def _qresync(self, view: SelectedMailbox, qresync: mailcore.protocol.imap.QResync) -> None:
+    async def _qresync(self, view: SelectedMailbox, qresync: QResync) -> None:
         changes = await self.engine.changes_since(self.account_id, view.label_id, qresync.modseq)
         known = qresync.known_uids
         gone = changes.vanished
@@ -807,7 +813,11 @@ class Session:
             await self.flush()
 
 
-_NO_REPLY = object()
+class _NoReply:
+    """A command that wrote its own tagged reply (STARTTLS, IDLE)."""
+
+
+_NO_REPLY = _NoReply()
 
 
 def unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:

@@ -42,7 +42,7 @@ from mailcore.protocol.smtp import (
 )
 from mailcore.tls import describe
 
-from ._policy import MXPolicy, Submitter, SubmissionPolicy
+from ._policy import MXPolicy, SubmissionPolicy, Submitter
 from ._replies import IDLE_TIMEOUT, Stage, reply_for
 from ._trace import Trace, new_queue_id
 
@@ -189,9 +189,10 @@ class Session:
         """The next bytes (``b""`` at end of file), or None when idle too long."""
         with trio.move_on_after(self.idle_timeout):
             try:
-                return await self.stream.receive_some(RECEIVE_SIZE)
+                data = await self.stream.receive_some(RECEIVE_SIZE)
             except trio.BrokenResourceError:
                 return b""
+            return data if isinstance(data, bytes) else bytes(data)
         return None
 
     async def _send(self, data: bytes) -> bool:

@@ -219,6 +219,8 @@ class Engine:
         self._blob_batcher: Batcher[bytes, str] = Batcher(self._put_blobs, max_batch=256)
         self._blob_lock = trio.Lock()
         self._inflight_blobs: dict[str, int] = {}
+        #: address -> (account, expiry): delivery reads no table for a known recipient
+        self._recipients: dict[str, tuple[Account, float]] = {}
         self.indexer = Indexer(self.meta, stores.blobs, stores.search, _doc_from_raw)
         self.mailboxes = MailboxDirectory(
             self.supervisor,
@@ -278,6 +280,10 @@ class Engine:
                 del self._inflight_blobs[ref]
 
     # --------------------------------------------------------- accounts
+
+    #: how long a resolved recipient is trusted; account and alias changes on
+    #: this node forget it at once, other nodes' changes after this long
+    RECIPIENT_CACHE_SECONDS = 30.0
 
     async def add_domain(self, name: str) -> None:
         name = name.strip().lower().rstrip(".")
@@ -396,6 +402,7 @@ class Engine:
         return updated
 
     async def delete_account(self, address: str) -> None:
+        self._recipients.clear()
         account = await self.get_account(address)
         freed = await self.meta.delete_account(account.id)
         await self.stores.search.delete_account(account.id)
@@ -403,10 +410,12 @@ class Engine:
             await self._collect_blobs(freed)
 
     async def add_alias(self, alias: str, address: str) -> None:
+        self._recipients.clear()
         account = await self.get_account(address)
         await self.meta.add_alias(normalize_address(alias), account.id)
 
     async def remove_alias(self, alias: str) -> None:
+        self._recipients.clear()
         await self.meta.remove_alias(normalize_address(alias))
 
     async def list_aliases(self, address: str | None = None) -> list[tuple[str, str]]:
@@ -420,6 +429,9 @@ class Engine:
             normalized = normalize_address(address)
         except InvalidName:
             return None
+        cached = self._recipients.get(normalized)
+        if cached is not None and cached[1] > trio.current_time():
+            return cached[0]
         account_id = await self.meta.resolve_address(normalized)
         if account_id is None:
             # plus addressing: user+tag@domain reaches user@domain
@@ -428,7 +440,12 @@ class Engine:
                 account_id = await self.meta.resolve_address(f"{local.split('+', 1)[0]}@{domain}")
         if account_id is None:
             return None
-        return await self.meta.get_account_by_id(account_id)
+        account = await self.meta.get_account_by_id(account_id)
+        if account is not None:
+            if len(self._recipients) > 100_000:
+                self._recipients.clear()
+            self._recipients[normalized] = (account, trio.current_time() + self.RECIPIENT_CACHE_SECONDS)
+        return account
 
     async def is_local_domain(self, domain: str) -> bool:
         return domain.lower().rstrip(".") in await self.meta.list_domains()
@@ -463,7 +480,7 @@ class Engine:
         raise LabelNotFound(f"account has no {role.value} label")
 
     async def _roles(self, account_id: int) -> dict[LabelRole, int]:
-        return {lb.role: lb.id for lb in await self.mailboxes.labels(account_id) if lb.role is not None}
+        return await self.mailboxes.roles(account_id)
 
     async def create_label(self, account_id: int, name: str, *, color: str | None = None) -> Label:
         outcome = await self._apply_one(account_id, CreateLabel(name, None, color))
@@ -930,7 +947,8 @@ class Engine:
     ) -> list[MessageMeta]:
         """Everything IMAP FETCH needs except the bytes, for a UID range of a label."""
         target = await self.label(account_id, label)
-        return await self.meta.fetch_label(account_id, target.id, uid_min, uid_max)
+        actor = await self.mailboxes.actor(account_id)
+        return await actor.fetch_label(target.id, uid_min, uid_max)
 
     async def messages(self, account_id: int, message_ids: Sequence[int]) -> list[MessageMeta]:
         """The account's messages among ``message_ids`` (others are silently absent)."""

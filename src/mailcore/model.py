@@ -7,6 +7,8 @@ touches I/O; wire formats (IMAP, JSON) are derived from them by the doors.
 from __future__ import annotations
 
 import enum
+import functools
+import json
 
 import attrs
 
@@ -186,7 +188,9 @@ class MessageMeta:
 
     ``envelope``, ``bodystructure`` and ``body`` are the IMAP wire forms,
     computed once at delivery. ``uid`` is set when the message was read in the
-    context of one label.
+    context of one label. Addresses, attachments and references are decoded
+    from their stored form only when first asked for, so that listing ten
+    thousand messages for an IMAP FETCH builds no objects it does not send.
     """
 
     id: int
@@ -205,15 +209,50 @@ class MessageMeta:
     message_id: str | None
     subject: str
     date: float | None
-    from_: tuple[EmailAddress, ...]
-    to: tuple[EmailAddress, ...]
-    cc: tuple[EmailAddress, ...]
-    bcc: tuple[EmailAddress, ...]
     snippet: str
     has_attachment: bool
-    attachments: tuple[AttachmentInfo, ...]
-    in_reply_to: tuple[str, ...] = ()
-    references: tuple[str, ...] = ()
+    #: JSON of {"from": [[name, address], ...], "to": ..., "cc": ..., "bcc": ...}
+    addresses_json: str = attrs.field(default="{}", repr=False)
+    #: JSON of [[section, filename, content_type, size, content_id, disposition], ...]
+    attachments_json: str = attrs.field(default="[]", repr=False)
+    in_reply_to_json: str = attrs.field(default="[]", repr=False)
+    references_json: str = attrs.field(default="[]", repr=False)
+
+    @functools.cached_property
+    def _addresses(self) -> dict[str, tuple[EmailAddress, ...]]:
+        raw = json.loads(self.addresses_json)
+        return {
+            key: tuple(EmailAddress(name, address or "") for name, address in raw.get(key, []))
+            for key in ("from", "to", "cc", "bcc")
+        }
+
+    @property
+    def from_(self) -> tuple[EmailAddress, ...]:
+        return self._addresses["from"]
+
+    @property
+    def to(self) -> tuple[EmailAddress, ...]:
+        return self._addresses["to"]
+
+    @property
+    def cc(self) -> tuple[EmailAddress, ...]:
+        return self._addresses["cc"]
+
+    @property
+    def bcc(self) -> tuple[EmailAddress, ...]:
+        return self._addresses["bcc"]
+
+    @functools.cached_property
+    def attachments(self) -> tuple[AttachmentInfo, ...]:
+        return tuple(AttachmentInfo(*a) for a in json.loads(self.attachments_json))
+
+    @functools.cached_property
+    def in_reply_to(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.in_reply_to_json))
+
+    @functools.cached_property
+    def references(self) -> tuple[str, ...]:
+        return tuple(json.loads(self.references_json))
 
     @property
     def seen(self) -> bool:

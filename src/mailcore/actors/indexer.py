@@ -34,7 +34,9 @@ class Indexer:
         *,
         batch: int = 500,
         memory_docs: int = 20_000,
+        gather: float = 0.02,
     ) -> None:
+        self.gather = gather
         self.meta = meta
         self.blobs = blobs
         self.index = index
@@ -80,6 +82,8 @@ class Indexer:
             self._idle_changed = trio.Event()
             with trio.move_on_after(1.0):
                 await self._wake.wait()
+            # let a burst of commits gather into one index batch
+            await trio.sleep(self.gather)
 
     async def step(self) -> int:
         """Index one batch from the outbox; return how many entries it took."""

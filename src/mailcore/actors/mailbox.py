@@ -17,7 +17,7 @@ import trio
 from mailcore.actors._batch import Batcher, Reply
 from mailcore.actors.supervisor import Supervisor
 from mailcore.errors import Closed, StoreError
-from mailcore.model import ChangeEvent, ChangeKind, Label
+from mailcore.model import ChangeEvent, ChangeKind, Label, LabelRole, MessageMeta
 from mailcore.store.base import Bus
 from mailcore.store.meta import (
     AddMessage,
@@ -78,6 +78,11 @@ class MailboxActor:
         self._directory = directory
         self._send, self._receive = trio.open_memory_channel[tuple[list[Mutation], Reply[list[Outcome]]]](buffer)
         self._labels: list[Label] | None = None
+        self._roles: dict[LabelRole, int] | None = None
+        #: label id -> uid -> metadata; an entry is used only while its MODSEQ
+        #: is the store's, so changes made by other nodes are never missed
+        self._metas: dict[int, dict[int, MessageMeta]] = {}
+        self._cached = 0
         self.last_used = trio.current_time()
         self.closed = False
 
@@ -94,6 +99,45 @@ class MailboxActor:
         if self._labels is None:
             self._labels = await self._directory.meta.labels(self.account_id)
         return self._labels
+
+    async def roles(self) -> dict[LabelRole, int]:
+        """Label id of each system label; kept across commits (they change counts, not roles)."""
+        self.last_used = trio.current_time()
+        if self._roles is None:
+            self._roles = {lb.role: lb.id for lb in await self.labels() if lb.role is not None}
+        return self._roles
+
+    #: metadata entries one actor keeps (about 1-2 KB each)
+    CACHE_LIMIT = 60_000
+
+    async def fetch_label(self, label_id: int, uid_min: int = 1, uid_max: int | None = None) -> list[MessageMeta]:
+        """A label's messages in a UID range, from the cache where still current."""
+        self.last_used = trio.current_time()
+        meta = self._directory.meta
+        versions = await meta.label_versions(self.account_id, label_id, uid_min, uid_max)
+        cache = self._metas.setdefault(label_id, {})
+        missing = []
+        for uid, message_id, modseq in versions:
+            hit = cache.get(uid)
+            if hit is None or hit.modseq != modseq or hit.id != message_id:
+                missing.append(uid)
+        if missing:
+            fetched = await meta.fetch_label_uids(self.account_id, label_id, missing)
+            if self._cached + len(fetched) > self.CACHE_LIMIT:
+                self._metas = {label_id: cache} if len(cache) < self.CACHE_LIMIT else {}
+                cache = self._metas.setdefault(label_id, {})
+                self._cached = len(cache)
+            for m in fetched:
+                assert m.uid is not None
+                if m.uid not in cache:
+                    self._cached += 1
+                cache[m.uid] = m
+        out = []
+        for uid, message_id, _modseq in versions:
+            hit = cache.get(uid)
+            if hit is not None and hit.id == message_id:
+                out.append(hit)
+        return out
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
@@ -146,6 +190,8 @@ class MailboxActor:
                 await self._serve([request])
             return
         self._labels = None
+        if any(isinstance(m, (CreateLabel, RenameLabel, UpdateLabel, DeleteLabel)) for m in flat):
+            self._roles = None
         try:
             await self._directory.committed(self.account_id, flat, outcomes)
         except Exception:  # the commit stands; watchers resync from the store
@@ -210,6 +256,9 @@ class MailboxDirectory:
 
     async def labels(self, account_id: int) -> list[Label]:
         return await (await self.actor(account_id)).labels()
+
+    async def roles(self, account_id: int) -> dict[LabelRole, int]:
+        return await (await self.actor(account_id)).roles()
 
     async def committed(self, account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
         events = events_for(account_id, mutations, outcomes)

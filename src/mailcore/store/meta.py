@@ -202,6 +202,17 @@ class MetaStore(Protocol):
     async def fetch_label(
         self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
     ) -> list[MessageMeta]: ...
+    async def label_versions(
+        self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        """(uid, message_id, modseq) of a label's messages in a UID range, by UID.
+
+        Cheap; a cache of :class:`MessageMeta` stays valid while the MODSEQ matches.
+        """
+        ...
+    async def fetch_label_uids(self, account_id: int, label_id: int, uids: Sequence[int]) -> list[MessageMeta]:
+        """The messages at these UIDs of a label, by UID (absent UIDs are skipped)."""
+        ...
     async def fetch_messages(self, account_id: int, message_ids: Sequence[int]) -> list[MessageMeta]: ...
     async def changes_since(self, account_id: int, label_id: int, modseq: int) -> Changes: ...
     async def threads(

@@ -8,6 +8,7 @@ are allocated inside the write transaction.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import sqlite3
 import time
@@ -119,6 +120,7 @@ CREATE TABLE IF NOT EXISTS messages(
   size INTEGER NOT NULL,
   internal_date REAL NOT NULL,
   flags TEXT NOT NULL DEFAULT '',
+  labels TEXT NOT NULL DEFAULT '',
   seen INTEGER NOT NULL DEFAULT 0,
   modseq INTEGER NOT NULL,
   message_id TEXT,
@@ -182,7 +184,7 @@ MAX_PARTICIPANTS = 8
 _MSG_COLUMNS = (
     "m.id, m.account_id, m.thread_id, m.flags, m.internal_date, m.size, m.modseq, m.blob, "
     "m.envelope, m.bodystructure, m.body, m.message_id, m.subject, m.date, m.addrs, m.snippet, "
-    "m.has_attachment, m.attachments, m.in_reply_to, m.refs"
+    "m.has_attachment, m.attachments, m.in_reply_to, m.refs, m.labels"
 )
 
 
@@ -190,8 +192,14 @@ def _flags_text(flags: Iterable[str]) -> str:
     return " ".join(sorted(set(flags)))
 
 
+@functools.lru_cache(maxsize=4096)
 def _flags_set(text: str) -> frozenset[str]:
     return frozenset(text.split()) if text else frozenset()
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_set(text: str) -> frozenset[int]:
+    return frozenset(int(x) for x in text.split()) if text else frozenset()
 
 
 def _addrs_json(record: MessageRecord) -> str:
@@ -320,6 +328,7 @@ class _Tx:
             (0 if seen else 1, size, modseq, label_id),
         ).fetchone()[0]
         conn.execute("INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id))
+        _refresh_message_labels(conn, message_id)
         return int(uid)
 
     def remove_membership(self, message_id: int, label_id: int, seen: int, size: int, modseq: int) -> bool:
@@ -336,6 +345,7 @@ class _Tx:
         conn.execute(
             "INSERT OR REPLACE INTO vanished(label_id, uid, modseq) VALUES (?,?,?)", (label_id, row[0], modseq)
         )
+        _refresh_message_labels(conn, message_id)
         return True
 
     def queue_index(self, message_id: int, kind: str) -> None:
@@ -351,6 +361,15 @@ class _Tx:
             "INSERT OR REPLACE INTO index_pending(message_id, account_id, kind, seq) VALUES (?,?,?,?)",
             (message_id, self.account_id, kind, seq),
         )
+
+
+def _refresh_message_labels(conn: sqlite3.Connection, message_id: int) -> None:
+    """Keep the message row's copy of its label ids (read on every FETCH) in step."""
+    conn.execute(
+        "UPDATE messages SET labels=coalesce((SELECT group_concat(label_id, ' ') FROM"
+        " (SELECT label_id FROM memberships WHERE message_id=? ORDER BY label_id)), '') WHERE id=?",
+        (message_id, message_id),
+    )
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
@@ -942,6 +961,7 @@ class SQLiteMetaStore:
         for mid in messages:
             row = conn.execute("SELECT thread_id FROM messages WHERE id=?", (mid,)).fetchone()
             conn.execute("UPDATE messages SET modseq=? WHERE id=?", (modseq, mid))
+            _refresh_message_labels(conn, mid)
             # the labels the message is still in show its new MODSEQ: they changed too
             conn.execute(
                 "UPDATE labels SET highest_modseq=? WHERE id IN (SELECT label_id FROM memberships WHERE message_id=?)",
@@ -1059,17 +1079,8 @@ class SQLiteMetaStore:
     def _metas(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], uid_of: dict[int, int] | None) -> list[MessageMeta]:
         if not rows:
             return []
-        ids = [r[0] for r in rows]
-        labels: dict[int, set[int]] = {i: set() for i in ids}
-        for chunk in _chunks(ids, 900):
-            marks = ",".join("?" * len(chunk))
-            for mid, lid in conn.execute(
-                f"SELECT message_id, label_id FROM memberships WHERE message_id IN ({marks})", chunk
-            ):
-                labels[mid].add(lid)
         out = []
         for r in rows:
-            addrs = json.loads(r[14])
             out.append(
                 MessageMeta(
                     id=r[0],
@@ -1077,7 +1088,7 @@ class SQLiteMetaStore:
                     thread_id=r[2],
                     uid=uid_of.get(r[0]) if uid_of is not None else None,
                     flags=_flags_set(r[3]),
-                    label_ids=frozenset(labels[r[0]]),
+                    label_ids=_label_set(r[20]),
                     internal_date=r[4],
                     size=r[5],
                     modseq=r[6],
@@ -1088,15 +1099,12 @@ class SQLiteMetaStore:
                     message_id=r[11],
                     subject=r[12],
                     date=r[13],
-                    from_=_dec_addrs(addrs.get("from", [])),
-                    to=_dec_addrs(addrs.get("to", [])),
-                    cc=_dec_addrs(addrs.get("cc", [])),
-                    bcc=_dec_addrs(addrs.get("bcc", [])),
                     snippet=r[15],
                     has_attachment=bool(r[16]),
-                    attachments=tuple(AttachmentInfo(*a) for a in json.loads(r[17])),
-                    in_reply_to=tuple(json.loads(r[18])),
-                    references=tuple(json.loads(r[19])),
+                    addresses_json=r[14],
+                    attachments_json=r[17],
+                    in_reply_to_json=r[18],
+                    references_json=r[19],
                 )
             )
         return out
@@ -1113,6 +1121,37 @@ class SQLiteMetaStore:
             ).fetchall()
             uid_of = {r[1]: r[0] for r in rows}
             return self._metas(conn, [r[1:] for r in rows], uid_of)
+
+        return await self.db.read(fn)
+
+    async def label_versions(
+        self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
+    ) -> list[tuple[int, int, int]]:
+        def fn(conn: sqlite3.Connection) -> list[tuple[int, int, int]]:
+            self._check_label(conn, account_id, label_id)
+            return conn.execute(
+                "SELECT ms.uid, ms.message_id, m.modseq FROM memberships ms JOIN messages m ON m.id=ms.message_id"
+                " WHERE ms.label_id=? AND ms.uid BETWEEN ? AND ? ORDER BY ms.uid",
+                (label_id, uid_min, uid_max if uid_max is not None else 2**62),
+            ).fetchall()
+
+        return await self.db.read(fn)
+
+    async def fetch_label_uids(self, account_id: int, label_id: int, uids: Sequence[int]) -> list[MessageMeta]:
+        def fn(conn: sqlite3.Connection) -> list[MessageMeta]:
+            self._check_label(conn, account_id, label_id)
+            rows: list[tuple[Any, ...]] = []
+            for chunk in _chunks(list(uids), 900):
+                marks = ",".join("?" * len(chunk))
+                rows.extend(
+                    conn.execute(
+                        f"SELECT ms.uid, {_MSG_COLUMNS} FROM memberships ms JOIN messages m ON m.id=ms.message_id"
+                        f" WHERE ms.label_id=? AND ms.uid IN ({marks})",
+                        (label_id, *chunk),
+                    ).fetchall()
+                )
+            rows.sort(key=lambda r: r[0])
+            return self._metas(conn, [r[1:] for r in rows], {r[1]: r[0] for r in rows})
 
         return await self.db.read(fn)
 
