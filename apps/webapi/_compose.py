@@ -59,7 +59,7 @@ def parse_addresses(values: list[str], field: str) -> list[tuple[str | None, str
         if "\r" in value or "\n" in value:
             errors.append(FieldError(f"{field}[{i}]", "not an email address"))
             continue
-        name, addr = email.utils.parseaddr(value, strict=True)
+        name, addr = _split_address(value)
         if not addr or not _ADDR.fullmatch(addr) or ".." in addr.rpartition("@")[2]:
             errors.append(FieldError(f"{field}[{i}]", "not an email address"))
             continue
@@ -67,6 +67,20 @@ def parse_addresses(values: list[str], field: str) -> list[tuple[str | None, str
     if errors:
         raise Problem("validation", "; ".join(f"{e.field}: {e.detail}" for e in errors), errors=errors)
     return out
+
+
+_NAME_ADDR = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^"<>]*?))\s*<([^<>\s]+)>\s*')
+
+
+def _split_address(value: str) -> tuple[str | None, str]:
+    """``Name <addr>``, ``"Name, Jr." <addr>`` or a bare ``addr``."""
+    m = _NAME_ADDR.fullmatch(value)
+    if m:
+        quoted, plain, addr = m.groups()
+        name = quoted.replace('\\"', '"') if quoted is not None else plain
+        return (name.strip() or None), addr
+    bare = value.strip()
+    return None, bare if bare and not any(c in bare for c in ' <>"') else ""
 
 
 def reply_subject(original: str, forward: bool) -> str:

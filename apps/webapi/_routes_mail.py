@@ -123,7 +123,7 @@ async def _apply(ctx: Context, message_ids: list[int], body: ModifyIn | BatchMod
     add, remove, add_flags, remove_flags = await _changes(ctx, body)
     modseq = 0
     if not message_ids:
-        return await ctx.engine.highest_modseq(ctx.account_id)
+        return int(await ctx.engine.highest_modseq(ctx.account_id))
     try:
         if add or remove:
             outcome = await ctx.engine.modify_labels(ctx.account_id, message_ids, add=add, remove=remove)
@@ -133,7 +133,7 @@ async def _apply(ctx: Context, message_ids: list[int], body: ModifyIn | BatchMod
             modseq = max(modseq, result.modseq)
     except mailcore.InvalidArgument as exc:
         raise from_mailcore(exc, field="remove_labels" if remove else "add_labels") from None
-    return modseq or await ctx.engine.highest_modseq(ctx.account_id)
+    return modseq or int(await ctx.engine.highest_modseq(ctx.account_id))
 
 
 def _parse_ids(ids: list[str]) -> list[int]:

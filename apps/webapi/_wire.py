@@ -256,11 +256,12 @@ def structure_query(args: dict[str, str], cls: type[T]) -> T:
     hints = typing.get_type_hints(cls)
     data: dict[str, Any] = {}
     errors: list[FieldError] = []
-    names = {a.name for a in attrs.fields(cls)}
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    names = {a.name for a in fields}
     for key in args:
         if key not in names:
             errors.append(FieldError(key, "unknown parameter"))
-    for a in attrs.fields(cls):
+    for a in fields:
         if a.name not in args:
             continue
         raw = args[a.name]
@@ -346,7 +347,7 @@ class SchemaRegistry:
             if a.default is not attrs.NOTHING:
                 default = a.default
                 if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                    default = default.factory()  # type: ignore[attr-defined]
+                    default = default.factory()
                 if isinstance(default, str | int | float | bool | list) or default is None:
                     schema["default"] = default
             else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -66,8 +65,10 @@ async def test_deliver_to_many_stores_bytes_once(
     raw = message("team news", to="bob@example.com, carol@example.com")
     result = await engine.deliver(raw, ["bob@example.com", "carol@example.com", "bob@example.com"])
     assert set(result.message_ids) == {"bob@example.com", "carol@example.com"}
-    blob_files = [f for _, _, files in os.walk(engine.config.data_dir / "blobs") for f in files]
-    assert len(blob_files) == 1
+    import sqlite3
+
+    with sqlite3.connect(engine.config.data_dir / "blobs" / "small.db") as db:
+        assert db.execute("SELECT count(*) FROM blobs").fetchone()[0] == 1
     for account, address in ((bob, "bob@example.com"), (carol, "carol@example.com")):
         meta = await engine.message(account.id, result.message_ids[address])
         assert meta.blob_ref == result.blob_ref

@@ -67,7 +67,22 @@ async def test_filesystem_store_never_turns_a_malformed_ref_into_a_path(
 
 async def test_filesystem_layout_and_no_temp_files_left(tmp_path: Path) -> None:
     root = tmp_path / "blobs"
-    async with FilesystemBlobStore(root) as store:
+    async with FilesystemBlobStore(root, small_limit=0) as store:
         refs = await store.put_many([b"a", b"b", b"a"])
-    files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+    files = sorted(
+        p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file() and not p.name.startswith("small.db")
+    )
     assert files == sorted({f"{r[:2]}/{r[2:4]}/{r}" for r in refs})
+
+
+async def test_small_blobs_are_packed_and_large_ones_are_files(tmp_path: Path) -> None:
+    root = tmp_path / "blobs"
+    small, large = b"x" * 100, b"y" * 5000
+    async with FilesystemBlobStore(root, small_limit=1000) as store:
+        small_ref, large_ref = await store.put_many([small, large])
+    files = [p.name for p in root.rglob("*") if p.is_file() and not p.name.startswith("small.db")]
+    assert files == [large_ref]
+    async with FilesystemBlobStore(root, small_limit=1000) as store:
+        assert await store.get(small_ref) == small
+        assert await store.get(small_ref, (10, 20)) == small[10:20]
+        assert await store.get(large_ref, (4990, 6000)) == large[4990:]

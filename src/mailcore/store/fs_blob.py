@@ -1,5 +1,11 @@
 """The embedded blob store: content-addressed files on a local filesystem.
 
+Small blobs (most messages: up to ``small_limit`` bytes) are packed into one
+SQLite file, ``<root>/small.db``, a batch per transaction: a batch of many
+messages then costs one fsync, where a file per message costs a file flush
+and directory flushes each (the way Dovecot's mdbox packs messages into
+files). Larger blobs are files as described below.
+
 A blob lives at ``<root>/ab/cd/<sha256 hex>``: two levels of fan-out keep
 directories small. Blob files are immutable once renamed into place, so a
 reader never sees a partial blob and two writers of the same content can
@@ -21,6 +27,8 @@ import hashlib
 import os
 import re
 import secrets
+import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -88,10 +96,22 @@ class FilesystemBlobStore:
     are never mistaken for blobs.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, small_limit: int = 128 * 1024) -> None:
         self.root = Path(root)
         self._root = str(self.root)
         self._closed = False
+        self.small_limit = small_limit
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self._small_writer = self._connect_small()
+            self._small_reader = self._connect_small()
+            self._small_writer.execute(
+                "CREATE TABLE IF NOT EXISTS blobs(ref TEXT PRIMARY KEY, data BLOB NOT NULL)"
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"blob store: {exc}") from exc
+        self._small_write_lock = threading.Lock()
+        self._small_read_lock = threading.Lock()
         # Threads are started on demand by the executor, so this is cheap.
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=_SYNC_THREADS, thread_name_prefix="mailcore-blob-sync"
@@ -107,6 +127,28 @@ class FilesystemBlobStore:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def _connect_small(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            os.path.join(self._root, "small.db"), isolation_level=None, check_same_thread=False, timeout=30
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    def _small_get(self, ref: str, byte_range: tuple[int, int] | None) -> bytes | None:
+        with self._small_read_lock:
+            if byte_range is None:
+                row = self._small_reader.execute("SELECT data FROM blobs WHERE ref=?", (ref,)).fetchone()
+            else:
+                start, end = byte_range
+                row = self._small_reader.execute(
+                    "SELECT substr(data, ?, ?) FROM blobs WHERE ref=?", (start + 1, max(0, end - start), ref)
+                ).fetchone()
+        if row is None:
+            return None
+        return bytes(row[0]) if row[0] is not None else b""
 
     # ----------------------------------------------------------------- paths
 
@@ -133,7 +175,22 @@ class FilesystemBlobStore:
 
     def _put_many_sync(self, blobs: list[bytes]) -> list[str]:
         refs = [hashlib.sha256(blob).hexdigest() for blob in blobs]
-        unique = dict(zip(refs, blobs, strict=True))
+        everything = dict(zip(refs, blobs, strict=True))
+        small = [(ref, blob) for ref, blob in everything.items() if len(blob) <= self.small_limit]
+        if small:
+            try:
+                with self._small_write_lock:
+                    conn = self._small_writer
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        conn.executemany("INSERT OR IGNORE INTO blobs(ref, data) VALUES (?, ?)", small)
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise StoreError(f"blob store: {exc}") from exc
+        unique = {ref: blob for ref, blob in everything.items() if len(blob) > self.small_limit}
         touched_dirs: set[str] = set()
         renames: list[tuple[str, str]] = []  # (temp path, final path)
         try:
@@ -213,6 +270,14 @@ class FilesystemBlobStore:
         return await trio.to_thread.run_sync(self._get_sync, ref, byte_range)
 
     def _get_sync(self, ref: str, byte_range: tuple[int, int] | None) -> bytes:
+        if byte_range is not None and byte_range[1] <= byte_range[0]:
+            byte_range = (byte_range[0], byte_range[0])
+        try:
+            found = self._small_get(ref, byte_range)
+        except sqlite3.Error as exc:
+            raise StoreError(f"blob store: {exc}") from exc
+        if found is not None:
+            return found
         try:
             with open(self._path_of(ref), "rb") as f:
                 if byte_range is None:
@@ -234,8 +299,12 @@ class FilesystemBlobStore:
             await trio.lowlevel.checkpoint()
             return []
 
+        def small(ref: str) -> bool:
+            with self._small_read_lock:
+                return self._small_reader.execute("SELECT 1 FROM blobs WHERE ref=?", (ref,)).fetchone() is not None
+
         def run() -> list[bool]:
-            return [_is_ref(ref) and os.path.exists(self._path_of(ref)) for ref in refs]
+            return [_is_ref(ref) and (small(ref) or os.path.exists(self._path_of(ref))) for ref in refs]
 
         return await trio.to_thread.run_sync(run)
 
@@ -253,6 +322,11 @@ class FilesystemBlobStore:
     def _delete_many_sync(self, refs: list[str]) -> None:
         touched: set[str] = set()
         try:
+            with self._small_write_lock:
+                self._small_writer.executemany("DELETE FROM blobs WHERE ref=?", [(r,) for r in refs])
+        except sqlite3.Error as exc:
+            raise StoreError(f"blob store: {exc}") from exc
+        try:
             for ref in refs:
                 try:
                     os.unlink(self._path_of(ref))
@@ -268,4 +342,11 @@ class FilesystemBlobStore:
         if self._closed:
             return
         self._closed = True
-        await trio.to_thread.run_sync(self._pool.shutdown)
+
+        def close() -> None:
+            self._pool.shutdown()
+            with self._small_write_lock, self._small_read_lock:
+                self._small_writer.close()
+                self._small_reader.close()
+
+        await trio.to_thread.run_sync(close)
