@@ -167,10 +167,6 @@ def create_app(
     async def ws() -> Response | None:
         return await serve_websocket(engine, tokens)
 
-    @app.route(PREFIX + "/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    async def unknown_api(rest: str) -> Response:
-        return problem_response(Problem("not-found"))
-
     if frontend_dir is not None and Path(frontend_dir).is_dir():
         _serve_frontend(app, Path(frontend_dir).resolve())
     return app
@@ -183,6 +179,8 @@ def _serve_frontend(app: Quart, root: Path) -> None:
     @app.get("/")
     @app.get("/<path:path>")
     async def frontend(path: str = "") -> Response:
+        if path == "api" or path.startswith("api/"):
+            return problem_response(Problem("not-found"))
         candidate = (root / path).resolve()
         if path and candidate.is_relative_to(root) and candidate.is_file():
             response = await send_from_directory(root, path)

@@ -19,10 +19,10 @@ from mailcore.testing.blob_contract import (
 )
 
 
-def filesystem(tmp_path: Path) -> BlobStoreFactory:
+def filesystem(tmp_path: Path, **options: int) -> BlobStoreFactory:
     @asynccontextmanager
     async def open_store() -> AsyncIterator[BlobStore]:
-        async with FilesystemBlobStore(tmp_path / "blobs") as store:
+        async with FilesystemBlobStore(tmp_path / "blobs", **options) as store:
             yield store
 
     return open_store
@@ -31,6 +31,8 @@ def filesystem(tmp_path: Path) -> BlobStoreFactory:
 #: One line per adapter: a name and a builder of a factory bound to a fresh location.
 ADAPTERS: list[tuple[str, Callable[[Path], BlobStoreFactory]]] = [
     ("filesystem", filesystem),
+    # Every blob a file: the default packs most test blobs into small.db.
+    ("filesystem-files-only", lambda tmp_path: filesystem(tmp_path, small_limit=0)),
 ]
 
 

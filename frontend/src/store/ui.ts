@@ -58,8 +58,8 @@ function loadPrefs(): Prefs {
 interface UiState extends Prefs {
   /** selected thread ids in the list on screen */
   selected: ReadonlySet<string>;
-  /** the list row the keyboard cursor is on */
-  cursor: number;
+  /** the thread id of the list row the keyboard cursor is on */
+  cursor: string | null;
   composes: ComposeWindow[];
   /** inline reply open in the thread view */
   reply: { threadId: string; mode: 'reply' | 'replyAll' | 'forward'; messageId: string } | null;
@@ -71,7 +71,7 @@ interface UiState extends Prefs {
   toggleSelected(id: string): void;
   setSelected(ids: Iterable<string>): void;
   clearSelection(): void;
-  setCursor(i: number): void;
+  setCursor(id: string | null): void;
   openCompose(init?: ComposeInit): void;
   updateCompose(key: number, patch: Partial<Omit<ComposeWindow, 'key'>>): void;
   closeCompose(key: number): void;
@@ -89,7 +89,7 @@ let nextKey = 1;
 export const useUi = create<UiState>((set, get) => ({
   ...loadPrefs(),
   selected: new Set(),
-  cursor: 0,
+  cursor: null,
   composes: [],
   reply: null,
   toasts: [],
@@ -109,8 +109,8 @@ export const useUi = create<UiState>((set, get) => ({
   clearSelection() {
     if (get().selected.size) set({ selected: new Set() });
   },
-  setCursor(i) {
-    set({ cursor: Math.max(0, i) });
+  setCursor(id) {
+    if (get().cursor !== id) set({ cursor: id });
   },
   openCompose(init = {}) {
     const composes = get().composes;

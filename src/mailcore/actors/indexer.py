@@ -93,13 +93,17 @@ class Indexer:
         by_account: dict[int, list[tuple[int, str, int]]] = {}
         for message_id, account_id, kind, seq in entries:
             by_account.setdefault(account_id, []).append((message_id, kind, seq))
+        docs: list[SearchDoc] = []
         for account_id, items in by_account.items():
-            await self._index_account(account_id, items)
+            docs.extend(await self._index_account(account_id, items))
+        if docs:  # every account's new documents in one index write
+            await self.index.index_many(docs)
         await self.meta.index_done([(mid, seq) for mid, _acc, _kind, seq in entries])
         self.indexed += len(entries)
         return len(entries)
 
-    async def _index_account(self, account_id: int, items: list[tuple[int, str, int]]) -> None:
+    async def _index_account(self, account_id: int, items: list[tuple[int, str, int]]) -> list[SearchDoc]:
+        """Apply one account's state changes and deletions; return its new documents."""
         deletes = [mid for mid, kind, _ in items if kind == "delete"]
         live = [mid for mid, kind, _ in items if kind != "delete"]
         metas = {m.id: m for m in await self.meta.fetch_messages(account_id, live)} if live else {}
@@ -122,12 +126,11 @@ class Indexer:
             else:
                 doc = _with_state(doc, meta.label_ids, meta.flags)
             docs.append(doc)
-        if docs:
-            await self.index.index_many(docs)
         if states:
             await self.index.update_state(account_id, states)
         if deletes:
             await self.index.delete_many(account_id, deletes)
+        return docs
 
 
 def _with_state(doc: SearchDoc, labels: frozenset[int], flags: frozenset[str]) -> SearchDoc:

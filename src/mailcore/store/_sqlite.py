@@ -72,12 +72,13 @@ class SQLiteDatabase:
             conn.execute("PRAGMA temp_store=MEMORY")
         return conn
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         """Run ``fn(conn)`` inside one ``BEGIN IMMEDIATE`` transaction.
 
         The transaction commits when ``fn`` returns and rolls back when it
         raises. Cancellation waits for the thread: the call has then either
-        committed fully or not at all.
+        committed fully or not at all. ``durable=False`` skips the flush for
+        bookkeeping that is safe to lose in a crash (it is then redone).
         """
         if self._closed:
             raise Closed("database is closed")
@@ -85,13 +86,19 @@ class SQLiteDatabase:
         def run() -> T:
             conn = self._writer
             with _mapped_errors():
-                conn.execute("BEGIN IMMEDIATE")
+                if not durable:
+                    conn.execute("PRAGMA synchronous=OFF")
                 try:
-                    result = fn(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = fn(conn)
+                    except BaseException:
+                        conn.execute("ROLLBACK")
+                        raise
+                    conn.execute("COMMIT")
+                finally:
+                    if not durable:
+                        conn.execute(f"PRAGMA synchronous={self._synchronous}")
                 return result
 
         return await trio.to_thread.run_sync(run, limiter=self._write_limiter)

@@ -420,13 +420,11 @@ class SQLiteMetaStore:
         return value
 
     def _next_index_seq(self, conn: sqlite3.Connection) -> int:
-        row = conn.execute("SELECT max(seq) FROM index_pending").fetchone()
-        base = row[0] or 0
         counter = conn.execute(
             "INSERT INTO settings(key, value) VALUES ('index_seq', '1') ON CONFLICT(key) DO UPDATE"
             " SET value=CAST(value AS INTEGER)+1 RETURNING value"
         ).fetchone()[0]
-        return max(int(counter), base + 1)
+        return int(counter)
 
     async def create_account(
         self,
@@ -1399,7 +1397,8 @@ class SQLiteMetaStore:
         def fn(conn: sqlite3.Connection) -> None:
             conn.executemany("DELETE FROM index_pending WHERE message_id=? AND seq<=?", entries)
 
-        await self.db.write(fn)
+        # losing this in a crash only makes the indexer index those messages again
+        await self.db.write(fn, durable=False)
 
 
 def _like_prefix(prefix: str) -> str:

@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 import attrs
+import trio
 
 from mailcore.store._sqlite import SQLiteDatabase
 from mailcore.store.base import Job, WallClock
@@ -113,6 +114,7 @@ class SQLiteQueue:
     async def lease(self, kind: str, n: int, ttl: float) -> list[Job]:
         """Lease up to ``n`` due jobs of ``kind`` for ``ttl`` seconds, oldest due first."""
         if n <= 0:
+            await trio.lowlevel.checkpoint()
             return []
         now = self._clock()
         until = now + ttl
