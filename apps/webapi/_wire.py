@@ -91,6 +91,8 @@ def _strict(kind: type, name: str) -> Callable[[Any, Any], Any]:
             raise TypeError(f"expected {name}")
         if kind is float and isinstance(value, int):
             return float(value)
+        if kind is int and isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            return int(value)  # JSON Schema: 39.0 is an integer
         if not isinstance(value, kind):
             raise TypeError(f"expected {name}")
         return value

@@ -469,6 +469,47 @@ def labels(ctx: click.Context, address: str) -> None:
         click.echo(f"{lb.name:<30} {lb.messages:>7} messages {lb.unseen:>6} unread")
 
 
+# ----------------------------------------------------------------- queue
+
+
+@main.group()
+def queue() -> None:
+    """The outbound queue: mail waiting for remote delivery."""
+
+
+@queue.command("list")
+@click.option("--account", "account_address", help="Only this account's messages.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def queue_list(ctx: click.Context, account_address: str | None, as_json: bool) -> None:
+    """List queued outbound messages."""
+
+    async def fn(engine: Engine) -> list[dict[str, Any]]:
+        account_id = (await engine.get_account(account_address)).id if account_address else None
+        return [
+            {
+                "id": m.job_id,
+                "account_id": m.account_id,
+                "from": m.mail_from,
+                "to": list(m.recipients),
+                "state": m.state,
+                "attempts": m.attempts,
+                "next_attempt": datetime.fromtimestamp(m.not_before).astimezone().isoformat(),
+                "last_error": m.last_error,
+            }
+            for m in await engine.outbound(account_id)
+        ]
+
+    items = _run(ctx, fn)
+    if as_json:
+        click.echo(json.dumps(items, indent=2))
+        return
+    if not items:
+        click.echo("the outbound queue is empty", err=True)
+    for it in items:
+        click.echo(f"{it['id']}  {it['state']:<7} {it['from']} -> {', '.join(it['to'])}  (attempts: {it['attempts']})")
+
+
 # ----------------------------------------------------------------- serve
 
 

@@ -120,3 +120,21 @@ def test_not_an_mbox(data: Path, tmp_path: Path) -> None:
 def test_bad_listener_is_a_usage_error(data: Path) -> None:
     proc = run(data, "serve", "--listen", "bogus=1.2.3.4:99")
     assert proc.returncode == 2 and "ROLE=HOST:PORT" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_queue_list_shows_remote_mail(data: Path, tmp_path: Path) -> None:
+    assert json.loads(ok(data, "queue", "list", "--json")) == []
+    import trio
+
+    import mailcore
+
+    async def submit() -> None:
+        async with mailcore.open_engine(mailcore.Config.load(data_dir=data)) as engine:
+            bob = await engine.get_account("bob@example.com")
+            await engine.submit(bob.id, message("out", sender="bob@example.com", to="x@remote.org"),
+                                mail_from="bob@example.com", recipients=["x@remote.org"])
+
+    trio.run(submit)
+    [item] = json.loads(ok(data, "queue", "list", "--json"))
+    assert item["to"] == ["x@remote.org"] and item["state"] == "ready"
+    assert "x@remote.org" in ok(data, "queue", "list", "--account", "bob@example.com")
