@@ -29,6 +29,7 @@ REGISTRY: dict[str, str] = {
     "parse_message": "benchmarks.parse_message",
     "engine_bench": "benchmarks.engine_bench",
     "search_bench": "benchmarks.search_bench",
+    "api_bench": "benchmarks.api_bench",
     "smtp_bench": "benchmarks.smtp_bench",
 }
 

@@ -22,6 +22,7 @@ from ._schemas import (
     MessageOut,
     ThreadSummaryOut,
 )
+from ._wire import register_fast_unstructure
 
 FLAG_NAMES = {"\\Seen": "seen", "\\Flagged": "flagged", "\\Answered": "answered", "\\Draft": "draft", "\\Deleted": "deleted"}
 FLAG_VALUES = {v: k for k, v in FLAG_NAMES.items()}
@@ -39,6 +40,27 @@ def addresses(items: Iterable[mailcore.EmailAddress]) -> list[Address]:
 
 def flags(values: Iterable[str]) -> list[str]:
     return sorted(FLAG_NAMES.get(f, f) for f in values)
+
+
+def _summary_dict(t: ThreadSummaryOut) -> dict[str, object]:
+    return {
+        "id": t.id,
+        "subject": t.subject,
+        "snippet": t.snippet,
+        "participants": [{"name": a.name, "address": a.address} for a in t.participants],
+        "message_count": t.message_count,
+        "unread_count": t.unread_count,
+        "unread": t.unread,
+        "starred": t.starred,
+        "has_attachment": t.has_attachment,
+        "labels": t.labels,
+        "last_date": t.last_date,
+        "modseq": t.modseq,
+    }
+
+
+register_fast_unstructure(ThreadSummaryOut, _summary_dict)
+register_fast_unstructure(Address, lambda a: {"name": a.name, "address": a.address})
 
 
 def label_out(label: mailcore.Label) -> LabelOut:

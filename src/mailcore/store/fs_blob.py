@@ -323,7 +323,14 @@ class FilesystemBlobStore:
         touched: set[str] = set()
         try:
             with self._small_write_lock:
-                self._small_writer.executemany("DELETE FROM blobs WHERE ref=?", [(r,) for r in refs])
+                conn = self._small_writer
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.executemany("DELETE FROM blobs WHERE ref=?", [(r,) for r in refs])
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"blob store: {exc}") from exc
         try:

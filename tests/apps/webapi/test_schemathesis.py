@@ -23,7 +23,7 @@ from tests.mail import message
 #: these would end the session the fuzzer uses (logout) or slow it with the
 #: login throttle's deliberate delays (login); they are tested directly
 SKIP = {("POST", "/auth/logout"), ("POST", "/auth/login")}
-EXAMPLES = 12
+EXAMPLES = 25
 
 
 @pytest.fixture
