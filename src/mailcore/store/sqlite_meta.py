@@ -277,13 +277,34 @@ class _Tx:
             raise AccountNotFound(f"account {account_id} does not exist")
         self.modseq: int = row[0]
         self.touched_threads: dict[int, int] = {}
+        self._label_roles: dict[int, str | None] | None = None
+        self._index_seq: int | None = None
 
     def next_modseq(self) -> int:
         self.modseq += 1
         return self.modseq
 
+    def label_roles(self) -> dict[int, str | None]:
+        """This account's label ids and roles, read once per batch."""
+        if self._label_roles is None:
+            self._label_roles = dict(
+                self.conn.execute("SELECT id, role FROM labels WHERE account_id=?", (self.account_id,)).fetchall()
+            )
+        return self._label_roles
+
+    def next_index_seq(self) -> int:
+        if self._index_seq is None:
+            row = self.conn.execute("SELECT value FROM settings WHERE key='index_seq'").fetchone()
+            self._index_seq = int(row[0]) if row else 0
+        self._index_seq += 1
+        return self._index_seq
+
     def finish(self) -> None:
         self.conn.execute("UPDATE accounts SET modseq=? WHERE id=?", (self.modseq, self.account_id))
+        if self._index_seq is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO settings(key, value) VALUES ('index_seq', ?)", (str(self._index_seq),)
+            )
         if self.touched_threads:
             self.store._refresh_threads(self.conn, self.account_id, self.touched_threads)
 
@@ -304,16 +325,10 @@ class _Tx:
 
     def own_labels(self, label_ids: Iterable[int]) -> list[int]:
         ids = list(set(label_ids))
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(
-            f"SELECT id FROM labels WHERE account_id=? AND id IN ({marks})", (self.account_id, *ids)
-        ).fetchall()
-        found = [r[0] for r in rows]
-        if len(found) != len(ids):
+        roles = self.label_roles()
+        if any(i not in roles for i in ids):
             raise LabelNotFound("no such label")
-        return found
+        return ids
 
     def add_membership(self, message_id: int, label_id: int, seen: int, size: int, modseq: int) -> int | None:
         """Put a message in a label, allocating its UID there; None if already in."""
@@ -349,7 +364,7 @@ class _Tx:
         return True
 
     def queue_index(self, message_id: int, kind: str) -> None:
-        seq = self.store._next_index_seq(self.conn)
+        seq = self.next_index_seq()
         if kind == "state":
             # a pending full index already carries the new state
             existing = self.conn.execute(
@@ -637,13 +652,16 @@ class SQLiteMetaStore:
             case DeleteMessages(message_ids=ids):
                 return self._delete_messages(tx, ids)
             case CreateLabel():
+                tx._label_roles = None
                 return self._create_label(tx, m)
             case RenameLabel():
                 return self._rename_label(tx, m)
             case UpdateLabel():
                 return self._update_label(tx, m)
             case DeleteLabel(label_id=label_id):
-                return self._delete_label(tx, label_id)
+                outcome = self._delete_label(tx, label_id)
+                tx._label_roles = None
+                return outcome
         raise TypeError(f"unknown mutation {m!r}")
 
     def _find_thread(self, tx: _Tx, r: MessageRecord) -> int:
@@ -728,12 +746,27 @@ class SQLiteMetaStore:
             ),
         ).fetchone()[0]
         uids: dict[tuple[int, int], int] = {}
+        conn = tx.conn
         for label_id in sorted(label_ids):
-            uid = tx.add_membership(message_id, label_id, seen, r.size, modseq)
-            if uid is not None:
-                uids[(message_id, label_id)] = uid
+            # a new message is in no label yet: no membership check needed
+            uid = conn.execute(
+                "UPDATE labels SET uidnext=uidnext+1, messages=messages+1, unseen=unseen+?, size=size+?,"
+                " highest_modseq=? WHERE id=? RETURNING uidnext-1",
+                (0 if seen else 1, r.size, modseq, label_id),
+            ).fetchone()[0]
+            conn.execute(
+                "INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id)
+            )
+            uids[(message_id, label_id)] = int(uid)
+        if label_ids:
+            conn.execute(
+                "UPDATE messages SET labels=? WHERE id=?", (" ".join(map(str, sorted(label_ids))), message_id)
+            )
         tx.touched_threads[thread_id] = modseq
-        tx.queue_index(message_id, "doc")
+        conn.execute(
+            "INSERT OR REPLACE INTO index_pending(message_id, account_id, kind, seq) VALUES (?,?,?,?)",
+            (message_id, tx.account_id, "doc", tx.next_index_seq()),
+        )
         self._count_contacts(tx, r, label_ids)
         return Outcome(
             modseq=modseq,
@@ -1293,12 +1326,8 @@ class SQLiteMetaStore:
 
     def _count_contacts(self, tx: _Tx, r: MessageRecord, label_ids: list[int]) -> None:
         """Remember whom the account corresponds with, for autocomplete."""
-        sent = False
-        if label_ids:
-            marks = ",".join("?" * len(label_ids))
-            sent = tx.conn.execute(
-                f"SELECT 1 FROM labels WHERE id IN ({marks}) AND role IN ('sent', 'drafts')", label_ids
-            ).fetchone() is not None
+        roles = tx.label_roles()
+        sent = any(roles.get(lid) in ("sent", "drafts") for lid in label_ids)
         people = (*r.to, *r.cc, *r.bcc) if sent else r.from_
         rows = []
         for person in people:

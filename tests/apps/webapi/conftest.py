@@ -49,14 +49,14 @@ async def bob_mail(engine: mailcore.Engine, bob: mailcore.Account) -> dict[str, 
 
 def html_message() -> bytes:
     return (
-        "From: News <news@ext.org>\r\nTo: bob@example.com\r\nSubject: Newsletter\r\n"
-        "Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMessage-ID: <n1@ext.org>\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/related; boundary="r"\r\n\r\n'
-        "--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-        "<p onclick=\"steal()\">Hello <b>Bob</b><script>alert(1)</script>"
-        '<img src="cid:logo@ext.org"><img src="https://tracker.example/pixel.gif">'
-        '<a href="javascript:alert(1)">x</a><a href="https://ext.org/">site</a></p>\r\n'
-        "--r\r\nContent-Type: image/png\r\nContent-ID: <logo@ext.org>\r\n"
-        "Content-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n"
-        "iVBORw0KGgo=\r\n--r--\r\n"
-    ).encode()
+        b"From: News <news@ext.org>\r\nTo: bob@example.com\r\nSubject: Newsletter\r\n"
+        b"Date: Wed, 25 Nov 2026 10:00:00 +0000\r\nMessage-ID: <n1@ext.org>\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/related; boundary="r"\r\n\r\n'
+        b"--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+        b"<p onclick=\"steal()\">Hello <b>Bob</b><script>alert(1)</script>"
+        b'<img src="cid:logo@ext.org"><img src="https://tracker.example/pixel.gif">'
+        b'<a href="javascript:alert(1)">x</a><a href="https://ext.org/">site</a></p>\r\n'
+        b"--r\r\nContent-Type: image/png\r\nContent-ID: <logo@ext.org>\r\n"
+        b"Content-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"iVBORw0KGgo=\r\n--r--\r\n"
+    )

@@ -14,10 +14,10 @@ import mailcore
 from .client import ApiClient
 
 
-async def _wait_for(predicate: Any, timeout: float = 10.0) -> None:
-    with trio.fail_after(timeout):
-        while not await predicate():
-            await trio.sleep(0.05)
+async def _wait_for(predicate: Any) -> None:
+    """Poll ``predicate`` until it holds (the caller's fail_after bounds it)."""
+    while not await predicate():
+        await trio.sleep(0.05)
 
 
 async def test_send_now_delivers_locally_queues_remote_and_keeps_sent(
