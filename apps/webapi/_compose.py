@@ -139,3 +139,4 @@ def build_message(draft: Draft, *, message_id: str | None = None, now: float | N
             maintype, subtype = "application", "octet-stream"
         msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
     return msg.as_bytes(policy=_POLICY)
+

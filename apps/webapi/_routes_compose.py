@@ -191,6 +191,8 @@ async def send(ctx: Context, body: SendIn) -> SendOut:
     if body.draft_id is not None:
         draft_id = int(body.draft_id)
         raw, sender, recipients = await _draft_to_send(ctx, draft_id)
+        draft_meta = await ctx.engine.message(ctx.account_id, draft_id)
+        sent_copy = _with_bcc(raw, [(a.name, a.address) for a in draft_meta.bcc])
         try:
             await ctx.engine.check_sender(ctx.account_id, sender)
         except mailcore.SenderNotAllowed as exc:
@@ -199,6 +201,7 @@ async def send(ctx: Context, body: SendIn) -> SendOut:
     else:
         draft = await _draft(ctx, body)
         raw = build_message(draft)
+        sent_copy = _with_bcc(raw, draft.bcc)
         sender = draft.sender[1]
         recipients = [a for _, a in (*draft.to, *draft.cc, *draft.bcc)]
         replied_id = draft.replied.id if draft.replied is not None and not body.forward else None
@@ -215,11 +218,13 @@ async def send(ctx: Context, body: SendIn) -> SendOut:
     try:
         if send_at is not None:
             job = await ctx.engine.schedule_submission(
-                ctx.account_id, raw, mail_from=sender, recipients=recipients, send_at=send_at
+                ctx.account_id, raw, mail_from=sender, recipients=recipients, send_at=send_at, sent_copy=sent_copy
             )
             result = SendOut("scheduled", job, rfc3339(send_at), None, [])
         else:
-            submitted = await ctx.engine.submit(ctx.account_id, raw, mail_from=sender, recipients=recipients)
+            submitted = await ctx.engine.submit(
+                ctx.account_id, raw, mail_from=sender, recipients=recipients, sent_copy=sent_copy
+            )
             sent_id = str(submitted.sent_message_id) if submitted.sent_message_id is not None else None
             result = SendOut("sent", None, None, sent_id, list(submitted.queued))
     except mailcore.SenderNotAllowed as exc:

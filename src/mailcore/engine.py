@@ -731,13 +731,15 @@ class Engine:
         recipients: Sequence[str],
         dsn: dict[str, object] | None = None,
         keep_sent_copy: bool = True,
+        sent_copy: bytes | None = None,
     ) -> SubmitResult:
         """Send a message for an authenticated account (SMTP submission, web API).
 
         Local recipients get it at once; remote ones go into the durable
         outbound queue (one job per recipient domain, with the DSN
         parameters kept); the sender keeps a copy labelled Sent. Returns once
-        all of that is committed.
+        all of that is committed. ``sent_copy``, when given, is what Sent keeps
+        instead of ``raw`` (for example with the Bcc header recipients never see).
         """
         if not recipients:
             raise InvalidArgument("no recipients")
@@ -777,7 +779,7 @@ class Engine:
                 )
             if keep_sent_copy:
                 sent = await self.append(account_id, (await self.role_label(account_id, LabelRole.SENT)).id,
-                                         raw, flags=["\\Seen"])
+                                         sent_copy if sent_copy is not None else raw, flags=["\\Seen"])
                 sent_id = sent.message_id
         return SubmitResult(ref, delivered, tuple(r for rs in remote.values() for r in rs), tuple(job_ids), sent_id)
 
@@ -812,6 +814,7 @@ class Engine:
         mail_from: str,
         recipients: Sequence[str],
         send_at: float,
+        sent_copy: bytes | None = None,
     ) -> str:
         """Submit later: at ``send_at`` (scheduled send), or after the undo window.
 
@@ -823,17 +826,18 @@ class Engine:
         await self.check_sender(account_id, mail_from)
         parsed = parse_message(raw)
         async with self._blob_in_flight(raw) as ref:
-            return await self.stores.queue.enqueue(
-                "send",
-                {
-                    "account_id": account_id,
-                    "mail_from": mail_from,
-                    "recipients": list(recipients),
-                    "blob_ref": ref,
-                    "subject": parsed.subject,
-                },
-                not_before=send_at,
-            )
+            payload: dict[str, Any] = {
+                "account_id": account_id,
+                "mail_from": mail_from,
+                "recipients": list(recipients),
+                "blob_ref": ref,
+                "subject": parsed.subject,
+            }
+            if sent_copy is not None:
+                async with self._blob_in_flight(sent_copy) as sent_ref:
+                    payload["sent_ref"] = sent_ref
+                    return await self.stores.queue.enqueue("send", payload, not_before=send_at)
+            return await self.stores.queue.enqueue("send", payload, not_before=send_at)
 
     async def scheduled(self, account_id: int) -> list[ScheduledMessage]:
         """The account's messages waiting to be sent, soonest first."""
@@ -874,8 +878,13 @@ class Engine:
                 p = job.payload
                 try:
                     raw = await self.stores.blobs.get(str(p["blob_ref"]))
+                    copy = await self.stores.blobs.get(str(p["sent_ref"])) if p.get("sent_ref") else None
                     await self.submit(
-                        int(p["account_id"]), raw, mail_from=str(p["mail_from"]), recipients=list(p["recipients"])
+                        int(p["account_id"]),
+                        raw,
+                        mail_from=str(p["mail_from"]),
+                        recipients=list(p["recipients"]),
+                        sent_copy=copy,
                     )
                 except (AccountNotFound, InvalidArgument, InvalidName) as exc:
                     await queue.dead_letter(job.id, str(exc))

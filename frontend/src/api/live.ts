@@ -111,7 +111,7 @@ export class LiveConnection {
       if (this.ws !== ws) return;
       this.ws = null;
       if (this.stopped) return;
-      if (ev.code === 4401 || ev.code === 1008) {
+      if (ev.code === 4001 || ev.code === 4401 || ev.code === 1008) {
         // token rejected: refresh it before the next try
         void auth.refresh();
       }
@@ -144,7 +144,7 @@ export class LiveConnection {
     const kind = (msg.kind ?? msg.type ?? msg.event) as string | undefined;
     if (!kind) return;
     const modseq = typeof msg.modseq === 'number' ? msg.modseq : null;
-    if (kind === 'hello' || kind === 'ready' || kind === 'welcome') {
+    if (kind === 'hello') {
       if (modseq != null && this.modseq == null) this.modseq = modseq;
       return;
     }

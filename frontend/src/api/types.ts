@@ -1,180 +1,49 @@
 /**
- * The app's names for the API's wire types. Provisional hand-written copies of
- * apps/webapi/_schemas.py until the OpenAPI document is generated into schema.d.ts.
+ * The app's names for the API's wire types, taken from schema.d.ts (generated
+ * from the server's OpenAPI document), so the client cannot drift from it.
+ * Request bodies are Partial: the server fills in defaults.
  */
 
-export interface Address {
-  name: string | null;
-  address: string;
-}
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: { field: string; detail: string }[] | null;
+import type { components, paths } from './schema';
+
+type S = components['schemas'];
+
+export type ApiPath = keyof paths;
+
+export type Address = S['Address'];
+/** A problem document; `position` comes with invalid-query, `retry_after` with 429. */
+export type Problem = Omit<S['ProblemOut'], 'errors'> & {
+  errors?: S['FieldErrorOut'][] | null;
   position?: number;
-}
-export interface Tokens {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-  token_type?: string;
-}
-export interface Me {
-  id: string;
-  address: string;
-  display_name: string | null;
-  signature: string;
-  undo_send_seconds: number;
-  send_as: string[];
-}
-export interface MePatch {
-  display_name?: string | null;
-  signature?: string | null;
-  undo_send_seconds?: number | null;
-}
-export interface Label {
-  id: string;
-  name: string;
-  type: 'system' | 'user';
-  role: string | null;
-  total: number;
-  unread: number;
-  color: string | null;
-}
-export interface LabelList {
-  items: Label[];
-}
-export interface ThreadSummary {
-  id: string;
-  subject: string;
-  snippet: string;
-  participants: Address[];
-  message_count: number;
-  unread_count: number;
-  unread: boolean;
-  starred: boolean;
-  has_attachment: boolean;
-  labels: string[];
-  last_date: string;
-  modseq: number;
-}
-export interface ThreadPage {
-  items: ThreadSummary[];
-  next_cursor: string | null;
-  total?: number | null;
-}
-export interface Attachment {
-  part: string;
-  filename: string | null;
-  content_type: string;
-  size: number;
-  content_id: string | null;
-  inline: boolean;
-  url: string;
-}
-export interface Message {
-  id: string;
-  thread_id: string;
-  labels: string[];
-  flags: string[];
-  unread: boolean;
-  starred: boolean;
-  subject: string;
-  snippet: string;
-  date: string | null;
-  received: string;
-  from: Address[];
-  to: Address[];
-  cc: Address[];
-  bcc: Address[];
-  reply_to: Address[];
-  message_id: string | null;
-  in_reply_to: string[];
-  references: string[];
-  size: number;
-  has_attachment: boolean;
-  attachments: Attachment[];
-  modseq: number;
-  headers: { name: string; value: string }[];
-  text: string;
-  html: string | null;
-  remote_images_blocked: boolean;
-}
-export interface Thread {
-  id: string;
-  subject: string;
-  labels: string[];
-  unread_count: number;
-  starred: boolean;
-  modseq: number;
-  messages: Message[];
-}
-export interface Modify {
-  add_labels?: string[];
-  remove_labels?: string[];
-  add_flags?: string[];
-  remove_flags?: string[];
-}
-export interface Modified {
-  ids: string[];
-  modseq: number;
-}
-export interface Compose {
-  to?: string[];
-  cc?: string[];
-  bcc?: string[];
-  subject?: string;
-  text?: string | null;
-  html?: string | null;
-  attachments?: string[];
-  in_reply_to?: string | null;
-  forward?: boolean;
-  from?: string | null;
-}
-export interface SendRequest extends Compose {
-  draft_id?: string | null;
-  send_at?: string | null;
-  undo?: boolean;
-}
-export interface Draft {
-  id: string;
-  thread_id: string;
-}
-export interface Send {
-  status: 'sent' | 'scheduled';
-  send_id: string | null;
-  send_at: string | null;
-  sent_message_id: string | null;
-  queued: string[];
-}
-export interface Scheduled {
-  id: string;
-  send_at: string;
-  recipients: string[];
-  subject: string;
-  state: string;
-}
-export interface ScheduledPage {
-  items: Scheduled[];
-  next_cursor: string | null;
-}
-export interface Upload {
-  id: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  expires_at: string;
-}
-export interface Contact {
-  name: string | null;
-  address: string;
-  score: number;
-}
-export interface ContactList {
-  items: Contact[];
-}
+  retry_after?: number;
+};
+export type Tokens = S['TokensOut'];
+export type Me = S['MeOut'];
+export type MePatch = Partial<S['MePatch']>;
+export type Label = S['LabelOut'];
+export type LabelList = S['LabelListOut'];
+export type LabelPatch = Partial<S['LabelPatch']>;
+export type ThreadSummary = S['ThreadSummaryOut'];
+export type ThreadPage = S['ThreadPageOut'];
+export type Attachment = S['AttachmentOut'];
+export type Message = S['MessageFullOut'];
+export type Thread = S['ThreadOut'];
+export type Modify = Partial<S['ModifyIn']>;
+export type Modified = S['ModifiedOut'];
+export type Compose = Partial<S['ComposeIn']>;
+export type SendRequest = Partial<S['SendIn']>;
+export type Draft = S['DraftOut'];
+export type Send = S['SendOut'];
+export type Scheduled = S['ScheduledOut'];
+export type ScheduledPage = S['ScheduledPageOut'];
+export type Upload = S['UploadOut'];
+export type Contact = S['ContactOut'];
+export type ContactList = S['ContactListOut'];
+
+/**
+ * The figures inside InsightsOut.insights, which the OpenAPI document leaves
+ * as a free-form object (see mailcore's MetaStore.insights).
+ */
 export interface InsightsData {
   per_day: { day: string; received: number; sent: number }[];
   top_correspondents: { name: string | null; address: string; sent: number; received: number }[];
@@ -187,11 +56,15 @@ export interface Insights {
   insights: InsightsData;
 }
 
-/** A websocket event: the engine's ChangeEvent, ids as the API spells them. */
+/** A websocket event (apps/webapi/_ws.py, not in the OpenAPI document): `type` is the kind of change. */
 export interface LiveEvent {
-  kind: 'delivered' | 'flags' | 'labels' | 'expunged' | 'label_list' | 'account' | 'resync' | string;
+  kind: 'message_new' | 'thread_updated' | 'labels_changed' | 'account_updated' | 'resync' | string;
   modseq: number;
-  message_ids?: (string | number)[];
-  thread_ids?: (string | number)[];
-  label_ids?: (string | number)[];
+  reason?: string;
+  catch_up?: boolean;
+  message_ids?: string[];
+  thread_ids?: string[];
+  label_ids?: string[];
+  /** new total and unread numbers of the labels concerned */
+  counts?: { id: string; total: number; unread: number }[];
 }

@@ -5,9 +5,22 @@ import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { LiveConnection } from '../api/live';
 import { keys } from '../api/hooks';
 import { listThreads } from '../api/endpoints';
-import type { LiveEvent, ThreadPage } from '../api/types';
+import type { Label, LiveEvent, ThreadPage } from '../api/types';
 import { useUi } from '../store/ui';
 import { senders } from './format';
+
+/** Badges update from the counts the event carries, without a request. */
+function applyCounts(qc: QueryClient, batch: LiveEvent[]): void {
+  const counts = new Map<string, { total: number; unread: number }>();
+  for (const b of batch) for (const c of b.counts ?? []) counts.set(c.id, c);
+  if (!counts.size) return;
+  qc.setQueryData<Label[]>(keys.labels, (old) =>
+    old?.map((l) => {
+      const c = counts.get(l.id);
+      return c ? { ...l, total: c.total, unread: c.unread } : l;
+    }),
+  );
+}
 
 /** Coalesce a burst of events into one refetch of what they touch. */
 function makeApplier(qc: QueryClient) {
@@ -22,13 +35,15 @@ function makeApplier(qc: QueryClient) {
       const batch = pending;
       pending = [];
       const kinds = new Set(batch.map((b) => b.kind));
-      const threadIds = new Set(batch.flatMap((b) => (b.thread_ids ?? []).map(String)));
-      if (kinds.has('account')) void qc.invalidateQueries({ queryKey: keys.me });
-      void qc.invalidateQueries({ queryKey: keys.labels });
-      if (kinds.has('label_list') && kinds.size === 1) return;
+      if (kinds.has('account_updated')) void qc.invalidateQueries({ queryKey: keys.me });
+      if (kinds.has('labels_changed')) void qc.invalidateQueries({ queryKey: keys.labels });
+      const mail = batch.filter((b) => b.kind === 'message_new' || b.kind === 'thread_updated');
+      if (!mail.length) return;
+      applyCounts(qc, mail);
       void qc.invalidateQueries({ queryKey: keys.threadsAll });
+      const threadIds = new Set(mail.flatMap((b) => b.thread_ids ?? []));
       for (const id of threadIds) void qc.invalidateQueries({ queryKey: keys.threadAll(id) });
-      if (kinds.has('delivered')) void notify(batch);
+      if (kinds.has('message_new')) void notify(batch.filter((b) => b.kind === 'message_new'));
     });
   };
 }

@@ -17,8 +17,10 @@ import { Editor, type EditorHandle } from './Editor';
 import { RecipientField } from './RecipientField';
 import { ScheduleDialog } from './ScheduleDialog';
 
-/** The most one message may carry in attachments (the server's SMTP size limit leaves room for encoding). */
-export const ATTACHMENT_LIMIT = 25 * 1024 * 1024;
+/** The server takes uploads up to 25 MB each and messages up to 50 MB; base64 grows attachments by a third. */
+export const FILE_LIMIT = 25 * 1024 * 1024;
+export const ATTACHMENT_LIMIT = 35 * 1024 * 1024;
+export const LIMIT_TEXT = `Files up to ${size(FILE_LIMIT)} each, ${size(ATTACHMENT_LIMIT)} in all`;
 const AUTOSAVE_MS = 3000;
 
 interface Upload {
@@ -168,8 +170,11 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       const key = uploadKey++;
       const abort = new AbortController();
       const entry: Upload = { key, name: file.name, size: file.size, progress: 0, id: null, error: null, abort };
-      if (total + file.size > ATTACHMENT_LIMIT) {
-        entry.error = `Too large: attachments can total ${size(ATTACHMENT_LIMIT)}`;
+      if (file.size > FILE_LIMIT || total + file.size > ATTACHMENT_LIMIT) {
+        entry.error =
+          file.size > FILE_LIMIT
+            ? `Too large: a file can be at most ${size(FILE_LIMIT)}`
+            : `Too large: attachments can total ${size(ATTACHMENT_LIMIT)}`;
         setUploads((u) => [...u, entry]);
         continue;
       }
@@ -209,14 +214,12 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
     const body = payload();
     try {
       if (saving.current) await saving.current;
-      const res = await api.send({
-        ...body,
-        draft_id: draftId.current,
-        send_at: at ? at.toISOString() : null,
-        undo: true,
-      });
+      // The content on screen is sent (a draft_id would send the last saved
+      // version); the draft is discarded once the send is accepted.
+      const res = await api.send({ ...body, send_at: at ? at.toISOString() : null, undo: true });
       closed.current = true;
       onClose();
+      if (draftId.current) void api.deleteDraft(draftId.current).catch(() => undefined);
       void qc.invalidateQueries({ queryKey: keys.labels });
       void qc.invalidateQueries({ queryKey: keys.threadsAll });
       if (init.threadId) void qc.invalidateQueries({ queryKey: keys.threadAll(init.threadId) });
@@ -416,8 +419,8 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
         </button>
         <button
           type="button"
-          aria-label={`Attach files (up to ${size(ATTACHMENT_LIMIT)} in total)`}
-          title={`Attach files (up to ${size(ATTACHMENT_LIMIT)} in total)`}
+          aria-label={`Attach files (${LIMIT_TEXT})`}
+          title={`Attach files (${LIMIT_TEXT})`}
           onClick={() => fileInput.current?.click()}
           className="rounded-full p-2 text-muted hover:bg-black/5"
         >
@@ -451,7 +454,7 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       {dragging && (
         <div className="pointer-events-none absolute inset-2 flex flex-col items-center justify-center rounded-lg border-2 border-dashed border-accent bg-[#e8f0fe]/95 text-accent">
           <p className="text-lg font-medium">Drop files here</p>
-          <p className="text-sm">Attachments can total up to {size(ATTACHMENT_LIMIT)}</p>
+          <p className="text-sm">{LIMIT_TEXT}</p>
         </div>
       )}
       {schedule && (
