@@ -138,7 +138,7 @@ async def _fetch_and_append(data_dir: Path, emit: Any) -> list[dict[str, Any]]:
 
             times, size = await trio.to_thread.run_sync(fetch_runs)
             figure = {
-                "name": "imap_fetch_all_10k_ms",
+                "bench": "imap_fetch_all_10k_ms",
                 "value": round(statistics.median(times[1:]), 1),
                 "unit": "ms",
                 "target": "<= 300",
@@ -163,7 +163,7 @@ async def _fetch_and_append(data_dir: Path, emit: Any) -> list[dict[str, Any]]:
                 return n_append / elapsed
 
             rate = await trio.to_thread.run_sync(append_run)
-            figure = {"name": "imap_append_per_s", "value": round(rate, 1), "unit": "msg/s"}
+            figure = {"bench": "imap_append_per_s", "value": round(rate, 1), "unit": "msg/s"}
             figures.append(figure)
             emit(figure)
 
@@ -196,7 +196,7 @@ async def _idle_push(engine: mailcore.Engine, port: int, rounds: int) -> dict[st
     latencies.sort()
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return {
-        "name": "imap_idle_push_p99_ms",
+        "bench": "imap_idle_push_p99_ms",
         "value": round(p99, 2),
         "unit": "ms",
         "target": "<= 50",
@@ -303,7 +303,7 @@ async def _idle_memory(data_dir: Path) -> dict[str, Any]:
         for s in streams:
             await trio.aclose_forcefully(s)
         return {
-            "name": "imap_idle_kb_per_conn",
+            "bench": "imap_idle_kb_per_conn",
             "value": round((after - before) / n, 1),
             "unit": "KB",
             "target": "<= 30",

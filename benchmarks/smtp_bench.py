@@ -278,10 +278,10 @@ async def run() -> list[Figure]:
         async with _process(_mailcore_argv(config_file, port), port, root / "mailcore.log") as server:
             await _load(port, messages[: CLIENTS * 4])  # warm up: actors activated
             ours = await _load(port, messages)
-            figures.append({"name": "smtp_msgs_per_s_c16", "value": round(ours, 1), "unit": "msg/s",
+            figures.append({"bench": "smtp_msgs_per_s_c16", "value": round(ours, 1), "unit": "msg/s",
                             "target": ">= 1000", "messages": count, "message_bytes": MESSAGE_SIZE})  # fmt: skip
             idle = await _idle_kb_per_connection(port, server.pid, max(50, int(IDLE_CONNECTIONS * _scale())))
-            figures.append({"name": "smtp_idle_conn_kb", "value": round(idle, 1), "unit": "KB",
+            figures.append({"bench": "smtp_idle_conn_kb", "value": round(idle, 1), "unit": "KB",
                             "target": "<= 30", "connections": IDLE_CONNECTIONS})  # fmt: skip
         port = _free_port()
         peer = [sys.executable, "-c",
@@ -289,7 +289,7 @@ async def run() -> list[Figure]:
         async with _process(peer, port, root / "aiosmtpd.log"):
             await _load(port, messages[: CLIENTS * 4])
             theirs = await _load(port, messages)
-        figures.append({"name": "smtp_vs_aiosmtpd_ratio", "value": round(ours / theirs, 2), "unit": "x",
+        figures.append({"bench": "smtp_vs_aiosmtpd_ratio", "value": round(ours / theirs, 2), "unit": "x",
                         "target": ">= 3", "mailcore_msgs_per_s": round(ours, 1),
                         "aiosmtpd_msgs_per_s": round(theirs, 1)})  # fmt: skip
     finally:

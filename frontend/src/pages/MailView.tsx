@@ -43,6 +43,7 @@ function Mail({ route }: { route: MailRoute }) {
   const me = useMe();
   const actions = useThreadActions();
   const wide = useMedia('(min-width: 1024px)');
+  const phone = !useMedia('(min-width: 768px)');
   const split = wide && !!route.threadId;
   const density = useUi((s) => s.density);
   const selected = useUi((s) => s.selected);
@@ -215,7 +216,7 @@ function Mail({ route }: { route: MailRoute }) {
     moveTo: (to: string) => (void actions.moveTo(ids(), to, route.mode === 'label' && role !== 'all' ? route.value : null), bulkDone()),
   };
 
-  const twoLine = split;
+  const twoLine = split || phone;
   const listPane = (
     <section
       aria-label={route.mode === 'search' ? 'Search results' : `${title} conversations`}

@@ -123,7 +123,7 @@ function ThreadRowImpl(p: Props) {
         }}
         className={`row-focus flex min-w-0 flex-1 ${
           p.twoLine ? 'flex-col gap-0.5 py-2 pr-4' : 'items-center gap-3 pr-4'
-        } ${p.compact ? 'py-1' : 'py-2'} text-sm focus:outline-none`}
+        } ${p.compact ? 'py-1' : 'py-2'} text-sm`}
       >
         {p.twoLine ? (
           <>
