@@ -85,7 +85,9 @@ class _Blocking:
             total += len(chunk)
             # keep only a tail, enough to find the marker across reads
             self.buf = self.buf[-256:] + chunk
-        self.buf = self.buf[self.buf.index(marker) + len(marker) :]
+        rest = self.buf[self.buf.index(marker) + len(marker) :]
+        # a consumed line end stays visible, so "\r\n<tag> OK" matches a first line
+        self.buf = (b"\r\n" if marker.endswith(b"\r\n") else b"") + rest
         return total
 
     def command(self, body: bytes) -> int:
