@@ -31,6 +31,7 @@ REGISTRY: dict[str, str] = {
     "search_bench": "benchmarks.search_bench",
     "api_bench": "benchmarks.api_bench",
     "smtp_bench": "benchmarks.smtp_bench",
+    "imap_bench": "benchmarks.imap_bench",
 }
 
 

@@ -246,7 +246,7 @@ async def _serve_forever(data_dir: Path, port_file: Path) -> None:
         listeners = [mailcore.Listener("imaps", "127.0.0.1", 0)]
         async with trio.open_nursery() as nursery:
             bound = await nursery.start(functools.partial(serve, engine, listeners))
-            port_file.write_text(str(bound[0].port))
+            await trio.Path(port_file).write_text(str(bound[0].port))
 
 
 def _rss_kb(pid: int) -> int:
@@ -272,7 +272,7 @@ async def _open_idle(port: int, limiter: trio.CapacityLimiter) -> trio.SSLStream
 async def _idle_memory(data_dir: Path) -> dict[str, Any]:
     n = max(50, int(1000 * _scale()))
     port_file = data_dir / "port"
-    data_dir.mkdir(parents=True, exist_ok=True)
+    await trio.Path(data_dir).mkdir(parents=True, exist_ok=True)
     proc = await trio.lowlevel.open_process(
         [sys.executable, "-m", "benchmarks.imap_bench", "--serve", str(data_dir), str(port_file)],
         cwd=str(ROOT),

@@ -56,4 +56,4 @@ def _reply(exc: Exception) -> tuple[Status, str | bytes | None, str]:
 def reply_for(tag: str, exc: Exception) -> bytes:
     """The tagged NO/BAD for ``exc``; anything unexpected is re-raised."""
     status, code, text = _reply(exc)
-    return tagged(tag, status, text, code)
+    return bytes(tagged(tag, status, text, code))

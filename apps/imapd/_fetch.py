@@ -12,6 +12,8 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import attrs
+
 import mailcore
 from mailcore.message import UnknownTransferEncoding, decode_section, fetch_section
 from mailcore.protocol.imap import (
@@ -20,6 +22,9 @@ from mailcore.protocol.imap import (
     FetchBinarySize,
     FetchBodySection,
     FetchItem,
+    astring,
+    encode_mutf7,
+    fetch_response,
     flag_list,
     imap_datetime,
     literal,
@@ -55,7 +60,7 @@ def uid_runs(uids: list[int]) -> Iterable[list[int]]:
 
 
 def _section_text(att: FetchBodySection) -> str:
-    return att.section_spec().decode("ascii")
+    return str(att.section_spec().decode("ascii"))
 
 
 def _partial(data: bytes, att: FetchBodySection) -> bytes:
@@ -75,7 +80,7 @@ def _body_value(raw: bytes, att: FetchBodySection) -> bytes:
         if decoded is None:
             return b"NIL"
         data = _partial(decoded, att)
-        return literal(data, binary=b"\x00" in data)
+        return bytes(literal(data, binary=b"\x00" in data))
     if not att.part and att.text is None:
         data = raw
     else:
@@ -83,7 +88,7 @@ def _body_value(raw: bytes, att: FetchBodySection) -> bytes:
         if found is None:
             return _EMPTY
         data = found
-    return literal(_partial(data, att))
+    return bytes(literal(_partial(data, att)))
 
 
 def gmail_labels(meta: mailcore.MessageMeta, labels: dict[int, mailcore.Label]) -> bytes:
@@ -97,8 +102,6 @@ def gmail_labels(meta: mailcore.MessageMeta, labels: dict[int, mailcore.Label]) 
             names.append(_GMAIL_SYSTEM[label.role])
         else:
             names.append(label.name)
-    from mailcore.protocol.imap import astring, encode_mutf7
-
     parts = [n.encode("ascii") if n.startswith("\\") else astring(encode_mutf7(n)) for n in names]
     return b"(" + b" ".join(parts) + b")"
 
@@ -173,18 +176,18 @@ class _Renderer:
             case "UID":
                 return b"%d" % uid
             case "FLAGS":
-                return flag_list(sorted_flags(meta.flags))
+                return bytes(flag_list(sorted_flags(meta.flags)))
             case "ENVELOPE":
-                return meta.envelope
+                return bytes(meta.envelope)
             case "BODYSTRUCTURE":
-                return meta.bodystructure
+                return bytes(meta.bodystructure)
             case "BODY":
-                return meta.body
+                return bytes(meta.body)
             case "RFC822.SIZE":
                 return b"%d" % meta.size
             case "INTERNALDATE":
                 when = datetime.datetime.fromtimestamp(meta.internal_date, _UTC)
-                return imap_datetime(when)
+                return bytes(imap_datetime(when))
             case "MODSEQ":
                 return b"(%d)" % meta.modseq
             case "X-GM-MSGID":
@@ -198,18 +201,18 @@ class _Renderer:
             case "THREADID":
                 return b"(T%d)" % meta.thread_id
             case "PREVIEW":
-                return string(meta.snippet)
+                return bytes(string(meta.snippet))
             case "SAVEDATE":
                 return b"NIL"
             case "RFC822":
                 assert raw is not None
-                return literal(raw)
+                return bytes(literal(raw))
             case "RFC822.HEADER":
                 assert raw is not None
-                return literal(fetch_section(raw, "HEADER") or b"")
+                return bytes(literal(fetch_section(raw, "HEADER") or b""))
             case "RFC822.TEXT":
                 assert raw is not None
-                return literal(fetch_section(raw, "TEXT") or b"")
+                return bytes(literal(fetch_section(raw, "TEXT") or b""))
         raise ImapError("BAD", f"Unsupported fetch attribute {name}")
 
 
@@ -257,26 +260,12 @@ async def fetch_command(s: Session, cmd: Fetch) -> None:
             items = renderer.items(meta, uid, raw)
             if mark_seen and not renderer.has_flags and meta.id in s.seen_now:
                 items.append((b"FLAGS", flag_list(sorted_flags(meta.flags))))
-            await s.write(_fetch_line(seq, items))
+            await s.write(fetch_response(seq, items))
     s.seen_now.clear()
 
 
 def renderer_has_flags(cmd: Fetch) -> bool:
     return any(isinstance(a, FetchItem) and a.name == "FLAGS" for a in cmd.attributes)
-
-
-def _fetch_line(seq: int, items: list[tuple[bytes, bytes]]) -> bytes:
-    parts = [b"* %d FETCH (" % seq]
-    first = True
-    for name, value in items:
-        if not first:
-            parts.append(b" ")
-        first = False
-        parts.append(name)
-        parts.append(b" ")
-        parts.append(value)
-    parts.append(b")\r\n")
-    return b"".join(parts)
 
 
 async def _mark_seen(
@@ -302,6 +291,4 @@ async def _mark_seen(
 
 
 def _with_uid(meta: mailcore.MessageMeta, uid: int) -> mailcore.MessageMeta:
-    import attrs
-
     return attrs.evolve(meta, uid=uid)

@@ -132,8 +132,6 @@ async def list_command(s: Session, cmd: List) -> None:
                 continue
         if only_special and (label is None or label.special_use is None):
             continue
-        if label is None and not cmd.extended and not _matches_parent_only(name, patterns):
-            continue
         attrs = _attributes(
             label, name, all_names, subscribed=show_subscribed and name in subscribed_names
         )
@@ -142,11 +140,6 @@ async def list_command(s: Session, cmd: List) -> None:
             await s.write(
                 status_response(name, await status_items(s, label, cmd.status_items), utf8=s.rev2)
             )
-
-
-def _matches_parent_only(name: str, patterns: list[re.Pattern[str]]) -> bool:
-    """A plain LIST shows a path-only parent when ``%`` stops at it."""
-    return True
 
 
 def _sort_key(name: str) -> tuple[int, str]:

@@ -10,6 +10,7 @@ sequence numbers or UIDs are answered from the view without reading at all.
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeAlias, cast
 
@@ -37,6 +38,7 @@ from mailcore.protocol.imap import (
     TextKey,
     ThreadIdKey,
     WithinKey,
+    code_badcharset,
     esearch_response,
     search_response,
 )
@@ -280,11 +282,7 @@ async def search_command(s: Session, cmd: Search) -> None:
     """Answer SEARCH / UID SEARCH, classic or ESEARCH (RFC 4731, 5182)."""
     view = s.require_selected()
     if cmd.charset is not None and cmd.charset.upper() not in _CHARSETS:
-        from mailcore.protocol.imap import code_badcharset
-
         raise ImapError("NO", "Unsupported charset", code_badcharset())
-    import time
-
     compiler = _Compiler(s, time.time())
     await compiler.prepare(cmd.key)
     if compiler.uses_modseq:

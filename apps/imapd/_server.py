@@ -66,7 +66,8 @@ class _PerAddress:
 def _context(engine: mailcore.Engine) -> ssl.SSLContext:
     from mailcore import tls
 
-    return tls.server_context(engine.config)
+    context: ssl.SSLContext = tls.server_context(engine.config)
+    return context
 
 
 async def serve(

@@ -158,6 +158,29 @@ class _Closed(Exception):
 class Session:
     """The state and commands of one connection."""
 
+    __slots__ = (
+        "engine",
+        "stream",
+        "config",
+        "tls",
+        "nursery",
+        "receiver",
+        "state",
+        "account_id",
+        "selected",
+        "condstore",
+        "qresync",
+        "rev2",
+        "saved_uids",
+        "seen_now",
+        "_out",
+        "_out_size",
+        "_dirty",
+        "_resync",
+        "_push_lock",
+        "_idling",
+    )
+
     def __init__(
         self,
         engine: mailcore.Engine,
@@ -182,12 +205,10 @@ class Session:
         self.seen_now: set[int] = set()
         self._out: list[bytes] = []
         self._out_size = 0
-        self._send_lock = trio.Lock()
         self._dirty = False
         self._resync = False
-        self._wake = trio.Event()
-        self._idle_over = True
-        self._idle_wait: trio.CancelScope | None = None
+        self._push_lock = trio.Lock()
+        self._idling = False
 
     # -- output ---------------------------------------------------------------------
 
@@ -203,8 +224,9 @@ class Session:
         data = b"".join(self._out) if len(self._out) > 1 else self._out[0]
         self._out.clear()
         self._out_size = 0
-        async with self._send_lock:
-            await self.stream.send_all(data)
+        # One writer at a time: the reader task, or the watcher under
+        # ``_push_lock`` while the reader waits in IDLE.
+        await self.stream.send_all(data)
 
     # -- capabilities -----------------------------------------------------------------
 
@@ -225,7 +247,7 @@ class Session:
 
     def _timeout(self) -> float:
         if self.state == "not_authenticated":
-            return max(self.engine.config.limits.idle_timeout, 60.0)
+            return max(float(self.engine.config.limits.idle_timeout), 60.0)
         return _AUTOLOGOUT + 60.0
 
     async def _receive(self) -> None:
@@ -322,7 +344,6 @@ class Session:
 
     def mark_dirty(self) -> None:
         self._dirty = True
-        self._wake.set()
 
     async def refresh(self) -> None:
         view = self.selected
@@ -366,6 +387,13 @@ class Session:
                     or event.kind in (mailcore.ChangeKind.EXPUNGED, mailcore.ChangeKind.LABEL_LIST)
                 ):
                     self.mark_dirty()
+                else:
+                    continue
+                if self._idling:
+                    try:
+                        await self._push()
+                    except (trio.BrokenResourceError, trio.ClosedResourceError):
+                        return
 
     # -- helpers for command modules ------------------------------------------------
 
@@ -502,7 +530,7 @@ class Session:
     async def _login(self, username: str, password: str) -> bytes:
         account = await self.engine.authenticate(username, password, remote=self.config.remote)
         await self._logged_in(account)
-        return code_capability(self.capabilities())
+        return bytes(code_capability(self.capabilities()))
 
     async def _logged_in(self, account: mailcore.Account) -> None:
         self.account_id = account.id
@@ -650,7 +678,7 @@ class Session:
             uidvalidity = result.uidvalidity
         if self.selected is not None and self.selected.label_id == label.id:
             self.mark_dirty()
-        return code_appenduid(uidvalidity, uids)
+        return bytes(code_appenduid(uidvalidity, uids))
 
     async def _deleted_ids(
         self, view: SelectedMailbox, uid_set: SequenceSet | None, *, expunge_now: bool
@@ -740,7 +768,7 @@ class Session:
                 numbers = [uid_of[m] for m in modified if m in uid_of]
             else:
                 numbers = [s for m in modified if m in uid_of and (s := view.seq_of(uid_of[m]))]
-            return code_modified(sorted(numbers))
+            return bytes(code_modified(sorted(numbers)))
         return None
 
     async def _copy(self, command: Copy | Move) -> bytes | None:
@@ -773,44 +801,58 @@ class Session:
     # -- IDLE -----------------------------------------------------------------------------
 
     async def _idle(self, tag: str) -> None:
-        await self.announce(None)
-        await self.write(continuation("idling"))
-        await self.flush()
-        self.receiver.expect_idle_done()
-        self._idle_over = False
-        ended_by: Event | None = None
-        try:
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._idle_pusher)
-                try:
-                    ended_by = await self._next_event()
-                finally:
-                    self._idle_over = True
-                    if self._idle_wait is not None:
-                        self._idle_wait.cancel()
-        except BaseExceptionGroup as group:
-            raise unwrap(group) from None
-        if isinstance(ended_by, IdleDone):
-            await self.write(tagged(tag, "OK", "IDLE terminated"))
-        elif isinstance(ended_by, CommandError):
-            await self.write(tagged(tag, "BAD", ended_by.message))
-        else:
-            self.receiver.resume()
-            await self.write(tagged(tag, "BAD", "IDLE ended unexpectedly"))
+        """RFC 2177: changes are pushed by the watcher task while this one reads.
 
-    async def _idle_pusher(self) -> None:
-        while not self._idle_over:
-            with trio.CancelScope() as self._idle_wait:
-                with trio.move_on_after(_IDLE_KEEPALIVE) as keepalive:
-                    await self._wake.wait()
-                self._wake = trio.Event()
-            self._idle_wait = None
-            if self._idle_over:
-                return
-            if keepalive.cancelled_caught and not self._dirty:
-                await self.write(untagged_condition("OK", "Still here"))
+        No extra task per IDLE: the watcher announces under ``_push_lock``,
+        which this task takes to leave IDLE, so nothing is sent after the
+        tagged OK that RFC 9051 forbids outside a command (EXPUNGE).
+        """
+        async with self._push_lock:
+            await self.write(continuation("idling"))
             await self.announce(None)
             await self.flush()
+            self.receiver.expect_idle_done()
+            self._idling = True
+        try:
+            event = await self._idle_read()
+        finally:
+            async with self._push_lock:
+                self._idling = False
+        match event:
+            case IdleDone():
+                await self.write(tagged(tag, "OK", "IDLE terminated"))
+            case CommandError(message=message):
+                await self.write(tagged(tag, "BAD", message))
+            case _:
+                self.receiver.resume()
+                await self.write(tagged(tag, "BAD", "IDLE ended unexpectedly"))
+
+    async def _idle_read(self) -> Event:
+        """Wait for DONE, saying ``* OK Still here`` now and then for NATs."""
+        deadline = trio.current_time() + _AUTOLOGOUT + 60.0
+        while True:
+            event = self.receiver.next_event()
+            if not isinstance(event, NeedData):
+                return event
+            with trio.move_on_after(_IDLE_KEEPALIVE):
+                data = await self.stream.receive_some(_RECEIVE)
+                if not data:
+                    raise _Closed
+                self.receiver.receive_data(data)
+                continue
+            if trio.current_time() > deadline:
+                await self._send_quietly(bye("Autologout; idle for too long"))
+                raise _Closed
+            async with self._push_lock:
+                await self.write(untagged_condition("OK", "Still here"))
+                await self.flush()
+
+    async def _push(self) -> None:
+        """Announce changes at once to a session in IDLE (watcher task)."""
+        async with self._push_lock:
+            if self._idling:
+                await self.announce(None)
+                await self.flush()
 
 
 class _NoReply:

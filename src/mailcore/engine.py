@@ -221,6 +221,7 @@ class Engine:
         self._inflight_blobs: dict[str, int] = {}
         #: address -> (account, expiry): delivery reads no table for a known recipient
         self._recipients: dict[str, tuple[Account, float]] = {}
+        self._domains: tuple[frozenset[str], float] | None = None
         self.indexer = Indexer(self.meta, stores.blobs, stores.search, _doc_from_raw)
         self.mailboxes = MailboxDirectory(
             self.supervisor,
@@ -286,6 +287,7 @@ class Engine:
     RECIPIENT_CACHE_SECONDS = 30.0
 
     async def add_domain(self, name: str) -> None:
+        self._domains = None
         name = name.strip().lower().rstrip(".")
         if not name or "@" in name or " " in name or "." not in name and name != "localhost":
             raise InvalidName(f"{name!r} is not a domain name")
@@ -295,6 +297,7 @@ class Engine:
         return await self.meta.list_domains()
 
     async def remove_domain(self, name: str) -> None:
+        self._domains = None
         await self.meta.remove_domain(name.strip().lower())
 
     async def _hash(self, password: str) -> str:
@@ -448,7 +451,11 @@ class Engine:
         return account
 
     async def is_local_domain(self, domain: str) -> bool:
-        return domain.lower().rstrip(".") in await self.meta.list_domains()
+        """Whether mail for ``domain`` is ours (asked on every RCPT: cached briefly)."""
+        now = trio.current_time()
+        if self._domains is None or self._domains[1] <= now:
+            self._domains = (frozenset(await self.meta.list_domains()), now + self.RECIPIENT_CACHE_SECONDS)
+        return domain.lower().rstrip(".") in self._domains[0]
 
     # ----------------------------------------------------------- labels
 

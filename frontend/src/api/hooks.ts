@@ -34,7 +34,7 @@ export function useThreads(p: api.ThreadsParams) {
     queryFn: ({ signal }) => api.listThreads(p, signal),
     placeholderData: keepPreviousData,
     staleTime: 10_000,
-    retry: (n, e) => n < 2 && !(e instanceof Error && 'status' in e && (e as { status: number }).status === 400),
+    retry: (n, e) => n < 1 && !(e instanceof Error && 'status' in e && (e as { status: number }).status < 500),
   });
 }
 

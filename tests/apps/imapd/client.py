@@ -39,7 +39,9 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 async def imaps(server: Server, login: tuple[str, str] | None = BOB) -> imaplib.IMAP4_SSL:
     def connect() -> imaplib.IMAP4_SSL:
-        client = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port, ssl_context=server.client_context(), timeout=20)
+        client = imaplib.IMAP4_SSL(
+            "127.0.0.1", server.imaps_port, ssl_context=server.client_context(), timeout=20
+        )
         if login is not None:
             client.login(*login)
         return client
@@ -90,7 +92,7 @@ class RawClient:
                     return line
                 need = idx + 2 + int(m.group(1))
                 if len(self.buffer) >= need:
-                    head = bytes(self.buffer[: need])
+                    head = bytes(self.buffer[:need])
                     del self.buffer[:need]
                     return head + await self.line()
             data = await self.stream.receive_some(65536)

@@ -17,7 +17,10 @@ from tests.apps.imapd.client import Server
 async def server(
     engine: mailcore.Engine, bob: mailcore.Account, carol: mailcore.Account, nursery: trio.Nursery
 ) -> Server:
-    listeners = [mailcore.Listener("imap", "127.0.0.1", 0), mailcore.Listener("imaps", "127.0.0.1", 0)]
+    listeners = [
+        mailcore.Listener("imap", "127.0.0.1", 0),
+        mailcore.Listener("imaps", "127.0.0.1", 0),
+    ]
     bound = await nursery.start(functools.partial(serve, engine, listeners))
     ports = {b.role: b.port for b in bound}
     cert, _ = tls.self_signed_pair(engine.config)

@@ -20,11 +20,15 @@ def mbsync() -> str:
     found = shutil.which("mbsync")
     if found is None:
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "install", "-y", "isync"], env=env, capture_output=True, timeout=300)
+        subprocess.run(
+            ["apt-get", "install", "-y", "isync"], env=env, capture_output=True, timeout=300
+        )
         found = shutil.which("mbsync")
     if found is None:
         if os.environ.get("CI"):
-            pytest.fail("mbsync (Debian package isync) is required in CI and could not be installed")
+            pytest.fail(
+                "mbsync (Debian package isync) is required in CI and could not be installed"
+            )
         pytest.skip("mbsync (Debian package isync) is not installed")
     return found
 
@@ -64,7 +68,9 @@ SyncState *
 
 
 async def _run(mbsync: str, config: Path) -> None:
-    result = await trio.run_process([mbsync, "-c", str(config), "-a"], capture_stdout=True, capture_stderr=True, check=False)
+    result = await trio.run_process(
+        [mbsync, "-c", str(config), "-a"], capture_stdout=True, capture_stderr=True, check=False
+    )
     assert result.returncode == 0, (result.stdout.decode(), result.stderr.decode())
 
 

@@ -15,15 +15,21 @@ from tests.mail import message
 async def _seed(engine: mailcore.Engine, bob: mailcore.Account) -> None:
     await engine.append(bob.id, "INBOX", message("first", "alpha words here"), flags=["\\Seen"])
     await engine.append(
-        bob.id, "INBOX", message("second", "beta words", sender="Dora <dora@ext.org>"), flags=["\\Flagged"]
+        bob.id,
+        "INBOX",
+        message("second", "beta words", sender="Dora <dora@ext.org>"),
+        flags=["\\Flagged"],
     )
     await engine.append(
-        bob.id, "INBOX", message("third", "gamma", attachment=("report.pdf", b"%PDF-1.4 \x00\x01 data"))
+        bob.id,
+        "INBOX",
+        message("third", "gamma", attachment=("report.pdf", b"%PDF-1.4 \x00\x01 data")),
     )
 
 
-async def test_list_lsub_status_and_special_use(server: Server, engine: mailcore.Engine,
-                                                bob: mailcore.Account) -> None:
+async def test_list_lsub_status_and_special_use(
+    server: Server, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
     with trio.fail_after(20):
         await _seed(engine, bob)
         c = await imaps(server)
@@ -53,9 +59,17 @@ async def test_list_lsub_status_and_special_use(server: Server, engine: mailcore
         assert not any("Projects" in x for x in lsub) and any("INBOX" in x for x in lsub)
         lines_b = await raw.ok(b'LIST (SUBSCRIBED) "" "P*"')
         assert lines_b == []
-        status = ok(await call(c.status, "INBOX", "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ DELETED SIZE)"))
-        assert re.match(rb'"INBOX" \(MESSAGES 3 UNSEEN 2 UIDNEXT 4 UIDVALIDITY \d+ HIGHESTMODSEQ \d+ DELETED 0 SIZE \d+\)',
-                        status[0]), status
+        status = ok(
+            await call(
+                c.status,
+                "INBOX",
+                "(MESSAGES UNSEEN UIDNEXT UIDVALIDITY HIGHESTMODSEQ DELETED SIZE)",
+            )
+        )
+        assert re.match(
+            rb'"INBOX" \(MESSAGES 3 UNSEEN 2 UIDNEXT 4 UIDVALIDITY \d+ HIGHESTMODSEQ \d+ DELETED 0 SIZE \d+\)',
+            status[0],
+        ), status
         ok(await call(c.rename, "Work", "Office"))  # children follow
         names = [x.decode() for x in ok(await call(c.list, '""', "Office/*"))]
         assert names == ['(\\HasNoChildren) "/" "Office/Clients"']
@@ -64,11 +78,15 @@ async def test_list_lsub_status_and_special_use(server: Server, engine: mailcore
         assert typ == "NO"
 
 
-async def test_select_examine_append_fetch(server: Server, engine: mailcore.Engine, bob: mailcore.Account) -> None:
+async def test_select_examine_append_fetch(
+    server: Server, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
     with trio.fail_after(20):
         await _seed(engine, bob)
         c = await imaps(server)
-        typ, data = await call(c.append, "Drafts", "(\\Seen)", '"24-Nov-2026 10:00:00 +0100"', message("draft"))
+        typ, data = await call(
+            c.append, "Drafts", "(\\Seen)", '"24-Nov-2026 10:00:00 +0100"', message("draft")
+        )
         assert typ == "OK" and re.match(rb"\[APPENDUID \d+ 1\]", data[0])
         typ, data = await call(c.append, "Nowhere", None, None, message("x"))
         assert typ == "NO" and b"TRYCREATE" in data[0]
@@ -79,13 +97,21 @@ async def test_select_examine_append_fetch(server: Server, engine: mailcore.Engi
         assert b"\\Seen" not in ok(await call(c.fetch, "2", "FLAGS"))[0]
         assert (await call(c.store, "1", "+FLAGS", "\\Deleted"))[0] == "NO"
         ok(await call(c.select, "INBOX"))
-        data = ok(await call(c.uid, "FETCH", "1:*", "(FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"))
+        data = ok(
+            await call(
+                c.uid, "FETCH", "1:*", "(FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
+            )
+        )
         assert len(data) == 3 and b'"first"' in data[0] and b"UID 1" in data[0]
         assert b'("APPLICATION" "PDF"' in data[2] or b'"APPLICATION" "PDF"' in data[2]
         # header fields, partial, BINARY, BINARY.SIZE, MIME, RFC822.HEADER
         data = ok(await call(c.fetch, "2", "(BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])"))
         assert data[0][1] == b"From: Dora <dora@ext.org>\r\nSubject: second\r\n\r\n"
-        data = ok(await call(c.fetch, "2", "(BODY.PEEK[HEADER.FIELDS.NOT (SUBJECT FROM DATE TO MIME-VERSION)])"))
+        data = ok(
+            await call(
+                c.fetch, "2", "(BODY.PEEK[HEADER.FIELDS.NOT (SUBJECT FROM DATE TO MIME-VERSION)])"
+            )
+        )
         assert data[0][1].startswith(b"Content-Type")
         data = ok(await call(c.fetch, "2", "(BODY.PEEK[]<0.4>)"))
         assert data[0][1] == b"From" and b"BODY[]<0>" in data[0][0]
@@ -102,7 +128,9 @@ async def test_select_examine_append_fetch(server: Server, engine: mailcore.Engi
         assert b"\\Seen" in ok(await call(c.fetch, "3", "FLAGS"))[0]
 
 
-async def test_store_copy_move_expunge(server: Server, engine: mailcore.Engine, bob: mailcore.Account) -> None:
+async def test_store_copy_move_expunge(
+    server: Server, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
     with trio.fail_after(20):
         await _seed(engine, bob)
         await engine.create_label(bob.id, "Work")
@@ -149,7 +177,9 @@ async def test_store_copy_move_expunge(server: Server, engine: mailcore.Engine, 
         assert len(await engine.label_uids(bob.id, "INBOX")) == 0
 
 
-async def test_search_and_esearch(server: Server, engine: mailcore.Engine, bob: mailcore.Account) -> None:
+async def test_search_and_esearch(
+    server: Server, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
     with trio.fail_after(20):
         await _seed(engine, bob)
         c = await imaps(server)
@@ -182,13 +212,23 @@ async def test_search_and_esearch(server: Server, engine: mailcore.Engine, bob: 
         assert lines == [b"* 2 FETCH (UID 2)"]
 
 
-async def test_condstore_and_qresync(server: Server, engine: mailcore.Engine, bob: mailcore.Account) -> None:
+async def test_condstore_and_qresync(
+    server: Server, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
     with trio.fail_after(20):
         await _seed(engine, bob)
         raw = await RawClient.connect(server)
         lines = await raw.ok(b"SELECT INBOX (CONDSTORE)")
-        uidvalidity = int(next(re.search(rb"UIDVALIDITY (\d+)", x).group(1) for x in lines if b"UIDVALIDITY" in x))
-        modseq = int(next(re.search(rb"HIGHESTMODSEQ (\d+)", x).group(1) for x in lines if b"HIGHESTMODSEQ" in x))
+        uidvalidity = int(
+            next(re.search(rb"UIDVALIDITY (\d+)", x).group(1) for x in lines if b"UIDVALIDITY" in x)
+        )
+        modseq = int(
+            next(
+                re.search(rb"HIGHESTMODSEQ (\d+)", x).group(1)
+                for x in lines
+                if b"HIGHESTMODSEQ" in x
+            )
+        )
         lines = await raw.ok(b"FETCH 1 (FLAGS)")
         assert re.match(rb"\* 1 FETCH \(FLAGS \(\\Seen\) MODSEQ \(\d+\)\)", lines[0])
         lines = await raw.ok(b"STORE 2 +FLAGS (\\Answered)")
@@ -201,14 +241,18 @@ async def test_condstore_and_qresync(server: Server, engine: mailcore.Engine, bo
         lines = await raw.ok(b"SEARCH MODSEQ %d" % (modseq + 1))
         assert re.match(rb"\* SEARCH 1 2 \(MODSEQ \d+\)", lines[0])
         # QRESYNC: reconnect knowing modseq; one message changed, one expunged
-        await engine.store_flags(bob.id, [m.id for m in await engine.fetch(bob.id, "INBOX", 3, 3)], add=["\\Seen"])
+        await engine.store_flags(
+            bob.id, [m.id for m in await engine.fetch(bob.id, "INBOX", 3, 3)], add=["\\Seen"]
+        )
         first = await engine.fetch(bob.id, "INBOX", 1, 1)
         await engine.expunge(bob.id, "INBOX", [first[0].id])
         again = await RawClient.connect(server)
         await again.ok(b"ENABLE QRESYNC")
         lines = await again.ok(b"SELECT INBOX (QRESYNC (%d %d 1:3))" % (uidvalidity, m2))
         assert b"* VANISHED (EARLIER) 1" in lines
-        assert any(re.match(rb"\* \d FETCH \(UID 3 FLAGS \(\\Seen\) MODSEQ", x) for x in lines), lines
+        assert any(re.match(rb"\* \d FETCH \(UID 3 FLAGS \(\\Seen\) MODSEQ", x) for x in lines), (
+            lines
+        )
         lines = await again.ok(b"UID FETCH 1:* (FLAGS) (CHANGEDSINCE %d VANISHED)" % modseq)
         assert lines[0] == b"* VANISHED (EARLIER) 1"
         # expunges elsewhere reach a QRESYNC session as VANISHED
