@@ -1,0 +1,341 @@
+// End-to-end flows against a real `mailcore serve` (npm run e2e).
+//
+// Each flow runs in order on one server with fresh data, leaves a screenshot
+// in test-artifacts/, and any failure is reported with a screenshot of where
+// it happened. `node e2e/run.mjs <flow-name>...` runs a subset.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { artifacts, launch, smtpSend, startServer } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const DEMO = 'demo@example.com';
+const BOB = 'bob@example.com';
+const PASSWORD = { [DEMO]: 'demo-password', [BOB]: 'bob-password' };
+const only = process.argv.slice(2);
+const dir = artifacts();
+
+const server = await startServer({ accounts: PASSWORD });
+const browser = await launch();
+const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+const page = await ctx.newPage();
+page.setDefaultTimeout(10_000);
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+
+const shot = (name, p = page) => p.screenshot({ path: path.join(dir, `${name}.png`) });
+
+function expect(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+async function signIn(p, who) {
+  await p.goto(`${server.base}/login`);
+  await p.getByLabel('Email').fill(who);
+  await p.getByLabel('Password').fill(PASSWORD[who]);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: /^Inbox/ }).waitFor();
+}
+
+async function api(who, method, pathname, body) {
+  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: who, password: PASSWORD[who] }),
+  }).then((r) => r.json());
+  const res = await fetch(`${server.base}/api/v1${pathname}`, {
+    method,
+    headers: { Authorization: `Bearer ${login.access_token}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return res.status === 204 ? null : res.json();
+}
+
+/** axe-core on the page as it is: no serious or critical violations. */
+async function axe(name, p = page) {
+  await p.addScriptTag({ path: AXE });
+  const result = await p.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (result.length) console.log(`   axe ${name}: ${result.map((v) => `${v.id}(${v.impact})`).join(', ')}`);
+  expect(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad, null, 1)}`);
+}
+
+const row = (p, text) => p.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(text) });
+
+const flows = {
+  async 'sign in'() {
+    await page.goto(server.base + '/label/INBOX');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await axe('sign-in');
+    await shot('01-sign-in');
+    await signIn(page, DEMO);
+    await page.getByText('No conversations in Inbox').waitFor();
+    await page.reload();
+    await page.getByText('No conversations in Inbox').waitFor();
+    await shot('02-empty-inbox');
+    await axe('empty inbox');
+    // quicker undo windows for the flows below
+    await api(DEMO, 'PATCH', '/me', { undo_send_seconds: 3 });
+    await api(BOB, 'PATCH', '/me', { undo_send_seconds: 3 });
+  },
+
+  async 'a message sent over SMTP appears live'() {
+    const t0 = performance.now();
+    await smtpSend(server.smtp, {
+      from: 'Alice Martin <alice@example.org>',
+      to: DEMO,
+      subject: 'Welcome to the team',
+      text: 'Hi,\n\nGlad to have you here. The kickoff is on Monday.\n\nAlice',
+    });
+    await row(page, 'Alice.*Welcome to the team').waitFor({ timeout: 5000 });
+    console.log(`   row visible ${Math.round(performance.now() - t0)} ms after SMTP start`);
+    expect((await page.title()).startsWith('Inbox (1)'), `title is ${await page.title()}`);
+    for (let i = 0; i < 4; i++) {
+      await smtpSend(server.smtp, {
+        from: ['Bob Stone <bob@example.com>', 'Carol Diaz <carol@example.net>'][i % 2],
+        to: DEMO,
+        subject: ['Lunch on Friday?', 'Invoice 2041', 'Trip photos', 'Budget review'][i],
+        text: `Message number ${i}.`,
+        html: i === 2 ? '<p>Look at <b>these</b>: <img src="https://tracker.example/pixel.gif" alt="remote"></p>' : undefined,
+      });
+    }
+    await row(page, 'Budget review').waitFor();
+    await shot('03-live-inbox');
+    await axe('inbox');
+  },
+
+  async 'open and read it'() {
+    await row(page, 'Welcome to the team').click();
+    await page.getByRole('heading', { name: /Welcome to the team/ }).waitFor();
+    await page.getByText('Glad to have you here.').waitFor();
+    await page.waitForFunction(() => document.title.startsWith('Inbox (4)'));
+    const name = await row(page, 'Welcome to the team').getAttribute('aria-label');
+    expect(!name.startsWith('Unread'), `row still unread: ${name}`);
+    await shot('04-thread');
+    await axe('thread');
+    await row(page, 'Trip photos').click();
+    await page.getByRole('button', { name: 'Display images below' }).click();
+    await page.getByRole('heading', { name: /Trip photos/ }).waitFor();
+    await row(page, 'Welcome to the team').click();
+  },
+
+  async 'reply, and the reply threads'() {
+    await page.getByRole('heading', { name: /Welcome to the team/ }).waitFor();
+    await page.keyboard.press('r');
+    const reply = page.getByRole('region', { name: 'Reply' });
+    await reply.getByRole('button', { name: /Remove .*alice@example.org/ }).waitFor();
+    await reply.getByRole('textbox', { name: 'Message body' }).click();
+    await page.keyboard.type('Thanks Alice, see you on Monday.');
+    await shot('05-reply');
+    await axe('reply');
+    await reply.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText('Message sent').waitFor();
+    // after the undo window it is in the conversation, and in Sent
+    await page.getByRole('list', { name: 'Messages' }).getByRole('button', { name: /Collapse message from Demo|Collapse message from demo/ }).waitFor({ timeout: 15_000 });
+    const sent = await api(DEMO, 'GET', '/threads?label=Sent');
+    expect(sent.items.some((t) => t.subject === 'Re: Welcome to the team' && t.message_count === 2), 'reply not threaded in Sent');
+    await shot('06-replied');
+  },
+
+  async 'search with an operator'() {
+    await page.getByRole('searchbox', { name: 'Search mail' }).fill('from:carol@example.net');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/search\/from%3Acarol%40example.net/);
+    await row(page, 'Invoice 2041').waitFor();
+    expect((await row(page, 'Lunch on Friday').count()) === 0, 'search shows mail from Bob');
+    await shot('07-search');
+    await axe('search');
+    await page.reload();
+    await row(page, 'Invoice 2041').waitFor();
+    await page.getByRole('searchbox', { name: 'Search mail' }).fill('subject:"unclosed');
+    await page.keyboard.press('Enter');
+    await page.getByText('This search could not be understood').waitFor();
+    await shot('08-search-error');
+    await page.getByRole('button', { name: 'Show search options' }).click();
+    await page.getByRole('group', { name: 'Search options' }).getByLabel('Subject').fill('Budget');
+    await page.getByRole('group', { name: 'Search options' }).getByRole('button', { name: 'Search' }).click();
+    await row(page, 'Budget review').waitFor();
+  },
+
+  async 'apply a label'() {
+    await page.goto(server.base + '/label/INBOX');
+    await page.getByRole('button', { name: 'Create new label' }).click();
+    await page.getByLabel('Label name').fill('Work');
+    await page.getByRole('button', { name: 'Colour #4a86e8' }).click();
+    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: 'Work' }).waitFor();
+    await row(page, 'Budget review').click();
+    await page.getByRole('toolbar', { name: 'Conversation actions' }).last().getByRole('button', { name: 'Labels' }).click();
+    await page.getByRole('dialog', { name: 'Label as' }).getByLabel('Work').check();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('button', { name: 'Remove label Work' }).waitFor();
+    await shot('09-labelled');
+    // and by dragging a row onto the label
+    await row(page, 'Trip photos').dragTo(page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: 'Work' }));
+    await page.getByText('Conversation moved to Work').waitFor();
+    await page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: 'Work' }).click();
+    await row(page, 'Budget review').waitFor();
+    await row(page, 'Trip photos').waitFor();
+    await shot('10-label-list');
+  },
+
+  async 'archive, delete and undo'() {
+    await page.goto(server.base + '/label/INBOX');
+    await page.getByRole('checkbox', { name: /Select: .*Lunch on Friday/ }).check();
+    await page.getByRole('group', { name: /Bulk actions/ }).getByRole('button', { name: 'Archive' }).click();
+    await row(page, 'Lunch on Friday').waitFor({ state: 'detached' });
+    await page.getByText('Conversation archived').waitFor();
+    await shot('11-archived');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await row(page, 'Lunch on Friday').waitFor();
+    await page.getByRole('checkbox', { name: /Select: .*Invoice 2041/ }).check();
+    await page.getByRole('group', { name: /Bulk actions/ }).getByRole('button', { name: 'Delete' }).click();
+    await row(page, 'Invoice 2041').waitFor({ state: 'detached' });
+    await page.getByText('Conversation moved to Trash').waitFor();
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await row(page, 'Invoice 2041').waitFor();
+    const inbox = await api(DEMO, 'GET', '/threads?label=INBOX');
+    expect(inbox.items.some((t) => t.subject === 'Invoice 2041'), 'undo did not restore the Inbox');
+  },
+
+  async 'undo send'() {
+    await page.getByRole('button', { name: 'Compose' }).click();
+    const win = page.getByRole('dialog', { name: /New Message|Never mind/ });
+    await page.getByRole('combobox', { name: 'To' }).fill(BOB);
+    await page.getByLabel('Subject').fill('Never mind');
+    await page.getByRole('textbox', { name: 'Message body' }).last().click();
+    await page.keyboard.type('This should not arrive.');
+    await win.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText('Message sent').waitFor();
+    await shot('12-undo-toast');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByText('Sending undone').waitFor();
+    await page.getByRole('dialog', { name: 'Never mind' }).waitFor();
+    await page.getByRole('dialog', { name: 'Never mind' }).getByRole('button', { name: 'Discard draft' }).click();
+    await page.waitForTimeout(4000);
+    const bob = await api(BOB, 'GET', '/threads?label=INBOX');
+    expect(!bob.items.some((t) => t.subject === 'Never mind'), 'undone message arrived');
+  },
+
+  async 'compose to a second local account and see it arrive there'() {
+    const bobCtx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const bobPage = await bobCtx.newPage();
+    await signIn(bobPage, BOB);
+    await page.keyboard.press('c');
+    const win = page.getByRole('dialog', { name: /New Message|Plans for the launch/ });
+    await page.getByRole('combobox', { name: 'To' }).fill('bob');
+    await page.getByRole('option', { name: /bob@example.com/ }).click();
+    await page.getByLabel('Subject').fill('Plans for the launch');
+    await page.getByRole('textbox', { name: 'Message body' }).last().click();
+    await page.getByRole('button', { name: 'Bold' }).click();
+    await page.keyboard.type('Launch is on');
+    await page.getByRole('button', { name: 'Bold' }).click();
+    await page.keyboard.type(' Tuesday.');
+    await page.waitForTimeout(3500);
+    await win.getByText('Draft saved').waitFor();
+    await shot('13-compose');
+    await axe('compose');
+    await win.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText('Message sent').waitFor();
+    await row(bobPage, 'Demo|demo.*Plans for the launch').waitFor({ timeout: 15_000 });
+    await row(bobPage, 'Plans for the launch').click();
+    const frame = bobPage.frameLocator('iframe[title^="Message from"]');
+    await frame.locator('b, strong').getByText('Launch is on').waitFor();
+    await shot('14-arrived-at-bob', bobPage);
+    await bobCtx.close();
+  },
+
+  async 'keyboard-only triage with j, k, o, e and #'() {
+    await page.goto(server.base + '/label/INBOX');
+    await row(page, 'Budget review').waitFor();
+    const before = await page.getByRole('list', { name: 'Conversations' }).getByRole('listitem').count();
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await page.keyboard.press('k');
+    const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    await page.keyboard.press('o');
+    await page.getByRole('region', { name: 'Conversation' }).waitFor();
+    const heading = await page.getByRole('region', { name: 'Conversation' }).getByRole('heading', { level: 2 }).first().textContent();
+    expect(focused.includes(heading.trim().slice(0, 10)), `opened "${heading}" but the cursor was on "${focused}"`);
+    await page.keyboard.press('u');
+    await page.getByRole('region', { name: 'Conversation' }).waitFor({ state: 'detached' });
+    await page.keyboard.press('e');
+    await page.getByText('Conversation archived').waitFor();
+    await page.keyboard.press('#');
+    await page.getByText('Conversation moved to Trash').waitFor();
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await shot('15-shortcuts');
+    await axe('shortcuts');
+    await page.keyboard.press('Escape');
+    const after = await page.getByRole('list', { name: 'Conversations' }).getByRole('listitem').count();
+    expect(after === before - 2, `expected ${before - 2} rows, saw ${after}`);
+    await page.keyboard.press('g');
+    await page.keyboard.press('i');
+    await shot('16-after-triage');
+  },
+
+  async 'every screen passes axe'() {
+    for (const [name, url, wait] of [
+      ['settings', '/settings', 'Save changes'],
+      ['insights', '/insights', 'Mail received and sent per day'],
+      ['scheduled', '/scheduled', 'Scheduled'],
+      ['not-found', '/label/INBOX/thread/999999', 'This conversation was not found'],
+    ]) {
+      await page.goto(server.base + url);
+      await page.getByText(wait).first().waitFor();
+      await page.waitForTimeout(300);
+      await shot(`17-${name}`);
+      await axe(name);
+    }
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const p = await phone.newPage();
+    await signIn(p, DEMO);
+    await row(p, 'Welcome to the team').waitFor();
+    await shot('18-phone-list', p);
+    await axe('phone list', p);
+    await row(p, 'Welcome to the team').click();
+    await p.getByRole('heading', { name: /Welcome to the team/ }).waitFor();
+    expect((await row(p, 'Budget review').count()) === 0, 'phone shows the list beside the thread');
+    await shot('19-phone-thread', p);
+    await axe('phone thread', p);
+    await p.getByRole('button', { name: 'Back to the list' }).click();
+    await p.getByRole('button', { name: 'Main menu' }).click();
+    await shot('20-phone-menu', p);
+    await phone.close();
+  },
+
+  async 'sign out'() {
+    await page.goto(server.base + '/label/INBOX');
+    await page.getByRole('button', { name: /^Account/ }).click();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  },
+};
+
+let failed = 0;
+const started = performance.now();
+for (const [name, flow] of Object.entries(flows)) {
+  if (only.length && !only.some((o) => name.includes(o))) continue;
+  const t0 = performance.now();
+  try {
+    await flow();
+    console.log(`ok   ${name} (${Math.round(performance.now() - t0)} ms)`);
+  } catch (e) {
+    failed += 1;
+    console.log(`FAIL ${name}: ${e.message.split('\n').slice(0, 12).join('\n')}`);
+    await shot(`FAIL-${name.replace(/\W+/g, '-')}`).catch(() => undefined);
+  }
+}
+if (errors.length) console.log(`page errors:\n  ${errors.join('\n  ')}`);
+console.log(`${failed ? 'FAILED' : 'passed'}: ${failed} failing, ${Math.round((performance.now() - started) / 1000)} s; screenshots in ${dir}`);
+await browser.close();
+await server.stop();
+process.exit(failed ? 1 : 0);
