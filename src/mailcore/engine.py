@@ -15,61 +15,57 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-import attrs
 import trio
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 
+from mailcore._accounts import Accounts
+from mailcore._records import (
+    ImportItem,
+    SearchResult,
+    _check_flags,
+    _doc_from_raw,
+    record_from_parsed,
+    search_doc,
+)
+from mailcore._submission import Sending
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
 from mailcore.actors.mailbox import MailboxDirectory
 from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
 from mailcore.errors import (
-    AccountNotFound,
     AlreadyExists,
-    AuthenticationFailed,
     InvalidArgument,
-    InvalidName,
     LabelNotFound,
     MessageNotFound,
     NotFound,
     NotLocalRecipient,
-    SenderNotAllowed,
     ThreadNotFound,
-    TooManyAttempts,
 )
-from mailcore.message import ParsedMessage, fetch_section, parse_message, part_content
+from mailcore.message import fetch_section, parse_message, part_content
 from mailcore.model import (
-    SYSTEM_LABELS,
     Account,
     AppendResult,
-    AttachmentInfo,
     Changes,
     Contact,
     CopyResult,
     DeliveryResult,
-    EmailAddress,
     FlagResult,
     Label,
     LabelRole,
     MessageMeta,
-    OutboundMessage,
-    ScheduledMessage,
-    SubmitResult,
     Thread,
     ThreadPage,
 )
 from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labels
 from mailcore.store import Stores, open_stores
-from mailcore.store.base import SearchDoc, Subscription
+from mailcore.store.base import Subscription
 from mailcore.store.meta import (
     AddMessage,
     ChangeLabels,
     CreateLabel,
     DeleteLabel,
     DeleteMessages,
-    MessageRecord,
     Mutation,
     Outcome,
     RenameLabel,
@@ -79,131 +75,12 @@ from mailcore.store.meta import (
 
 log = logging.getLogger("mailcore.engine")
 
-SYSTEM_FLAGS = frozenset({"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"})
-_REPLY_PREFIXES = ("re:", "re :", "fw:", "fwd:", "aw:", "sv:", "antw:")
-
-
-@attrs.frozen
-class ImportItem:
-    """One message to import, with the labels (by name) and flags it carries."""
-
-    raw: bytes
-    labels: tuple[str, ...] = ("INBOX",)
-    flags: frozenset[str] = frozenset()
-    internal_date: float | None = None
-
-
-@attrs.frozen
-class SearchResult:
-    messages: list[MessageMeta]
-    next_cursor: str | None
-
-
-def normalize_address(address: str) -> str:
-    """Lowercase the domain; keep the local part as given (RFC 5321) but
-    compare case-insensitively by lowercasing it too, as every major provider does."""
-    address = address.strip().strip("<>").strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain:
-        raise InvalidName(f"{address!r} is not an email address")
-    return f"{local.lower()}@{domain.lower().rstrip('.')}"
-
-
-def _addresses(items: Iterable[Any]) -> tuple[EmailAddress, ...]:
-    return tuple(EmailAddress(a.name, a.addr) for a in items)
-
-
-def _is_reply_like(subject: str) -> bool:
-    lowered = subject.strip().lower()
-    return lowered.startswith(_REPLY_PREFIXES)
-
-
-def record_from_parsed(
-    parsed: ParsedMessage,
-    blob_ref: str,
-    *,
-    flags: frozenset[str],
-    label_ids: frozenset[int],
-    internal_date: float,
-) -> MessageRecord:
-    return MessageRecord(
-        blob_ref=blob_ref,
-        size=parsed.size,
-        internal_date=internal_date,
-        flags=flags,
-        label_ids=label_ids,
-        message_id=parsed.message_id,
-        in_reply_to=tuple(parsed.in_reply_to),
-        references=tuple(parsed.references),
-        subject=parsed.subject,
-        thread_subject=parsed.thread_subject,
-        date=parsed.date.timestamp() if parsed.date else None,
-        from_=_addresses(parsed.from_),
-        to=_addresses(parsed.to),
-        cc=_addresses(parsed.cc),
-        bcc=_addresses(parsed.bcc),
-        snippet=parsed.snippet,
-        has_attachment=parsed.has_attachment,
-        attachments=tuple(
-            AttachmentInfo(a.section, a.filename, a.content_type, a.size, a.content_id, a.disposition)
-            for a in parsed.attachments
-        ),
-        envelope=parsed.envelope,
-        bodystructure=parsed.bodystructure,
-        body=parsed.body,
-        reply_like=_is_reply_like(parsed.subject),
-    )
-
-
-def search_doc(
-    account_id: int,
-    message_id: int,
-    thread_id: int,
-    parsed: ParsedMessage,
-    internal_date: float,
-    labels: frozenset[int],
-    flags: frozenset[str],
-) -> SearchDoc:
-    def text(addrs: Iterable[Any]) -> str:
-        return " ".join(f"{a.name or ''} {a.addr}".strip() for a in addrs)
-
-    return SearchDoc(
-        account_id=account_id,
-        message_id=message_id,
-        thread_id=thread_id,
-        date=internal_date,
-        size=parsed.size,
-        from_=text(parsed.from_),
-        to=text(parsed.to),
-        cc=text(parsed.cc),
-        bcc=text(parsed.bcc),
-        subject=parsed.subject,
-        body=parsed.text,
-        filenames=tuple(a.filename for a in parsed.attachments if a.filename),
-        has_attachment=parsed.has_attachment,
-        labels=labels,
-        flags=flags,
-    )
-
-
-def _doc_from_raw(
-    account_id: int,
-    message_id: int,
-    thread_id: int,
-    raw: bytes,
-    internal_date: float,
-    labels: frozenset[int],
-    flags: frozenset[str],
-) -> SearchDoc:
-    return search_doc(account_id, message_id, thread_id, parse_message(raw), internal_date, labels, flags)
-
-
 def _label_key(name: str) -> str:
     """Gmail matches ``label:work-clients`` to ``Work/Clients``."""
     return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
 
 
-class Engine:
+class Engine(Accounts, Sending):
     """Accounts, delivery, labels, messages, threads, search and watch."""
 
     def __init__(self, config: Config, stores: Stores, nursery: trio.Nursery) -> None:
@@ -279,183 +156,6 @@ class Engine:
                 self._inflight_blobs[ref] = count
             else:
                 del self._inflight_blobs[ref]
-
-    # --------------------------------------------------------- accounts
-
-    #: how long a resolved recipient is trusted; account and alias changes on
-    #: this node forget it at once, other nodes' changes after this long
-    RECIPIENT_CACHE_SECONDS = 30.0
-
-    async def add_domain(self, name: str) -> None:
-        self._domains = None
-        name = name.strip().lower().rstrip(".")
-        if not name or "@" in name or " " in name or "." not in name and name != "localhost":
-            raise InvalidName(f"{name!r} is not a domain name")
-        await self.meta.add_domain(name)
-
-    async def list_domains(self) -> list[str]:
-        return await self.meta.list_domains()
-
-    async def remove_domain(self, name: str) -> None:
-        self._domains = None
-        await self.meta.remove_domain(name.strip().lower())
-
-    async def _hash(self, password: str) -> str:
-        if not password:
-            raise InvalidArgument("the password is empty")
-        return await trio.to_thread.run_sync(self._hasher.hash, password)
-
-    async def create_account(self, address: str, password: str, display_name: str | None = None) -> Account:
-        address = normalize_address(address)
-        hashed = await self._hash(password)
-        return await self.meta.create_account(address, hashed, display_name, SYSTEM_LABELS)
-
-    async def list_accounts(self) -> list[Account]:
-        return await self.meta.list_accounts()
-
-    async def get_account(self, address: str) -> Account:
-        account = await self.meta.get_account(normalize_address(address))
-        if account is None:
-            raise AccountNotFound(f"no such account: {address}")
-        return account
-
-    async def get_account_by_id(self, account_id: int) -> Account:
-        account = await self.meta.get_account_by_id(account_id)
-        if account is None:
-            raise AccountNotFound("no such account")
-        return account
-
-    #: failed logins (per client address or per account) allowed before delays start
-    LOGIN_FREE_FAILURES = 3
-    #: failed logins in the window after which attempts are refused outright
-    LOGIN_BLOCK_FAILURES = 30
-    LOGIN_WINDOW = 900.0
-
-    async def authenticate(self, address: str, password: str, *, remote: str | None = None) -> Account:
-        """Check a password. Failure says nothing about which part was wrong.
-
-        Failed attempts are counted per client address (``remote``) and per
-        account: past a few, each answer is delayed longer (up to 30 s), and
-        past many, attempts are refused with :class:`TooManyAttempts` until
-        the window passes, whatever the password.
-        """
-        cache = self.stores.cache
-        key_user = f"authfail:user:{address.strip().lower()}"
-        key_ip = f"authfail:ip:{remote}" if remote else None
-        failures = max(
-            int(await cache.get(key_user) or 0),
-            int(await cache.get(key_ip) or 0) if key_ip else 0,
-        )
-        if failures >= self.LOGIN_BLOCK_FAILURES:
-            raise TooManyAttempts(self.LOGIN_WINDOW)
-        try:
-            return await self._check_password(address, password)
-        except AuthenticationFailed:
-            counts = [await cache.incr(key_user, self.LOGIN_WINDOW)]
-            if key_ip:
-                counts.append(await cache.incr(key_ip, self.LOGIN_WINDOW))
-            over = max(counts) - self.LOGIN_FREE_FAILURES
-            if over > 0:
-                await trio.sleep(min(2.0 ** (over - 1), 30.0))
-            raise
-
-    async def _check_password(self, address: str, password: str) -> Account:
-        try:
-            account = await self.meta.get_account(normalize_address(address))
-        except InvalidName:
-            account = None
-        hashed = await self.meta.password_hash(account.id) if account else None
-        if account is None or hashed is None:
-            # spend the same time as a real check so that timing reveals nothing
-            await trio.to_thread.run_sync(self._verify, self._dummy_hash(), password)
-            raise AuthenticationFailed("authentication failed")
-        if not await trio.to_thread.run_sync(self._verify, hashed, password):
-            raise AuthenticationFailed("authentication failed")
-        if self._hasher.check_needs_rehash(hashed):
-            await self.meta.set_password_hash(account.id, await self._hash(password))
-        return account
-
-    _dummy: str | None = None
-
-    def _dummy_hash(self) -> str:
-        if self._dummy is None:
-            self._dummy = self._hasher.hash("not a password")
-        return self._dummy
-
-    def _verify(self, hashed: str, password: str) -> bool:
-        try:
-            return self._hasher.verify(hashed, password)
-        except (VerificationError, InvalidHashError):
-            return False
-
-    async def change_password(self, address: str, new_password: str) -> None:
-        account = await self.get_account(address)
-        await self.meta.set_password_hash(account.id, await self._hash(new_password))
-
-    async def update_account(
-        self, account_id: int, *, display_name: str | None = None, settings: dict[str, object] | None = None
-    ) -> Account:
-        account = await self.get_account_by_id(account_id)
-        merged = dict(account.settings)
-        if settings:
-            merged.update(settings)
-        updated = await self.meta.update_account(
-            account_id, display_name if display_name is not None else account.display_name, merged
-        )
-        return updated
-
-    async def delete_account(self, address: str) -> None:
-        self._recipients.clear()
-        account = await self.get_account(address)
-        freed = await self.meta.delete_account(account.id)
-        await self.stores.search.delete_account(account.id)
-        if freed:
-            await self._collect_blobs(freed)
-
-    async def add_alias(self, alias: str, address: str) -> None:
-        self._recipients.clear()
-        account = await self.get_account(address)
-        await self.meta.add_alias(normalize_address(alias), account.id)
-
-    async def remove_alias(self, alias: str) -> None:
-        self._recipients.clear()
-        await self.meta.remove_alias(normalize_address(alias))
-
-    async def list_aliases(self, address: str | None = None) -> list[tuple[str, str]]:
-        accounts = {a.id: a.address for a in await self.meta.list_accounts()}
-        account_id = (await self.get_account(address)).id if address else None
-        return [(alias, accounts[aid]) for alias, aid in await self.meta.list_aliases(account_id)]
-
-    async def resolve_recipient(self, address: str) -> Account | None:
-        """The local account that receives ``address`` (directly or by alias)."""
-        try:
-            normalized = normalize_address(address)
-        except InvalidName:
-            return None
-        cached = self._recipients.get(normalized)
-        if cached is not None and cached[1] > trio.current_time():
-            return cached[0]
-        account_id = await self.meta.resolve_address(normalized)
-        if account_id is None:
-            # plus addressing: user+tag@domain reaches user@domain
-            local, _, domain = normalized.rpartition("@")
-            if "+" in local:
-                account_id = await self.meta.resolve_address(f"{local.split('+', 1)[0]}@{domain}")
-        if account_id is None:
-            return None
-        account = await self.meta.get_account_by_id(account_id)
-        if account is not None:
-            if len(self._recipients) > 100_000:
-                self._recipients.clear()
-            self._recipients[normalized] = (account, trio.current_time() + self.RECIPIENT_CACHE_SECONDS)
-        return account
-
-    async def is_local_domain(self, domain: str) -> bool:
-        """Whether mail for ``domain`` is ours (asked on every RCPT: cached briefly)."""
-        now = trio.current_time()
-        if self._domains is None or self._domains[1] <= now:
-            self._domains = (frozenset(await self.meta.list_domains()), now + self.RECIPIENT_CACHE_SECONDS)
-        return domain.lower().rstrip(".") in self._domains[0]
 
     # ----------------------------------------------------------- labels
 
@@ -705,225 +405,6 @@ class Engine:
                 break
             await flush()
         return count
-
-    # ------------------------------------------------------- submission
-
-    async def sender_addresses(self, account_id: int) -> list[str]:
-        """The addresses an account may send as: its own and its aliases."""
-        account = await self.get_account_by_id(account_id)
-        aliases = [a for a, _ in await self.meta.list_aliases(account_id)]
-        return [account.address, *aliases]
-
-    async def check_sender(self, account_id: int, address: str) -> None:
-        """Raise :class:`SenderNotAllowed` unless ``address`` is the account's own.
-
-        Plus addresses (``ann+tag@``) of an own address are the account's too.
-        """
-        try:
-            normalized = normalize_address(address)
-        except InvalidName as exc:
-            raise SenderNotAllowed(address) from exc
-        own = {normalize_address(a) for a in await self.sender_addresses(account_id)}
-        local, _, domain = normalized.rpartition("@")
-        if normalized in own or f"{local.split('+', 1)[0]}@{domain}" in own:
-            return
-        raise SenderNotAllowed(address)
-
-    async def submit(
-        self,
-        account_id: int,
-        raw: bytes,
-        *,
-        mail_from: str,
-        recipients: Sequence[str],
-        dsn: dict[str, object] | None = None,
-        keep_sent_copy: bool = True,
-        sent_copy: bytes | None = None,
-    ) -> SubmitResult:
-        """Send a message for an authenticated account (SMTP submission, web API).
-
-        Local recipients get it at once; remote ones go into the durable
-        outbound queue (one job per recipient domain, with the DSN
-        parameters kept); the sender keeps a copy labelled Sent. Returns once
-        all of that is committed. ``sent_copy``, when given, is what Sent keeps
-        instead of ``raw`` (for example with the Bcc header recipients never see).
-        """
-        if not recipients:
-            raise InvalidArgument("no recipients")
-        if len(raw) > self.config.limits.max_message_size:
-            from mailcore.errors import MessageTooLarge
-
-            raise MessageTooLarge("message too large")
-        local: list[str] = []
-        remote: dict[str, list[str]] = {}
-        for rcpt in dict.fromkeys(recipients):
-            if await self.resolve_recipient(rcpt) is not None:
-                local.append(rcpt)
-            else:
-                domain = rcpt.rpartition("@")[2].lower()
-                if not domain:
-                    raise InvalidName(f"{rcpt!r} is not an email address")
-                remote.setdefault(domain, []).append(rcpt)
-        delivered: dict[str, int] = {}
-        if local:
-            delivered = (await self.deliver(raw, local)).message_ids
-        job_ids: list[str] = []
-        sent_id: int | None = None
-        async with self._blob_in_flight(raw) as ref:
-            for domain, rcpts in remote.items():
-                job_ids.append(
-                    await self.stores.queue.enqueue(
-                        "outbound",
-                        {
-                            "account_id": account_id,
-                            "mail_from": mail_from,
-                            "recipients": rcpts,
-                            "domain": domain,
-                            "blob_ref": ref,
-                            "dsn": dsn or {},
-                        },
-                    )
-                )
-            if keep_sent_copy:
-                sent = await self.append(account_id, (await self.role_label(account_id, LabelRole.SENT)).id,
-                                         sent_copy if sent_copy is not None else raw, flags=["\\Seen"])
-                sent_id = sent.message_id
-        return SubmitResult(ref, delivered, tuple(r for rs in remote.values() for r in rs), tuple(job_ids), sent_id)
-
-    async def outbound(self, account_id: int | None = None) -> list[OutboundMessage]:
-        """Messages waiting for remote delivery (all, or one account's)."""
-        out = []
-        for job in await self.stores.queue.list(kind="outbound"):
-            p = job.payload
-            if account_id is not None and p.get("account_id") != account_id:
-                continue
-            out.append(
-                OutboundMessage(
-                    job_id=job.id,
-                    account_id=int(p["account_id"]),
-                    mail_from=str(p["mail_from"]),
-                    recipients=tuple(p["recipients"]),
-                    blob_ref=str(p["blob_ref"]),
-                    state=job.state,
-                    attempts=job.attempts,
-                    not_before=job.not_before,
-                    last_error=job.last_error,
-                    dsn=dict(p.get("dsn") or {}),
-                )
-            )
-        return out
-
-    async def schedule_submission(
-        self,
-        account_id: int,
-        raw: bytes,
-        *,
-        mail_from: str,
-        recipients: Sequence[str],
-        send_at: float,
-        sent_copy: bytes | None = None,
-    ) -> str:
-        """Submit later: at ``send_at`` (scheduled send), or after the undo window.
-
-        The message is durable once this returns; :meth:`cancel_submission`
-        takes it back until the moment it goes.
-        """
-        if not recipients:
-            raise InvalidArgument("no recipients")
-        await self.check_sender(account_id, mail_from)
-        parsed = parse_message(raw)
-        async with self._blob_in_flight(raw) as ref:
-            payload: dict[str, Any] = {
-                "account_id": account_id,
-                "mail_from": mail_from,
-                "recipients": list(recipients),
-                "blob_ref": ref,
-                "subject": parsed.subject,
-            }
-            if sent_copy is not None:
-                async with self._blob_in_flight(sent_copy) as sent_ref:
-                    payload["sent_ref"] = sent_ref
-                    return await self.stores.queue.enqueue("send", payload, not_before=send_at)
-            return await self.stores.queue.enqueue("send", payload, not_before=send_at)
-
-    async def scheduled(self, account_id: int) -> list[ScheduledMessage]:
-        """The account's messages waiting to be sent, soonest first."""
-        out = []
-        for job in await self.stores.queue.list(kind="send"):
-            p = job.payload
-            if p.get("account_id") != account_id or job.state == "dead":
-                continue
-            out.append(
-                ScheduledMessage(
-                    job_id=job.id,
-                    account_id=account_id,
-                    mail_from=str(p["mail_from"]),
-                    recipients=tuple(p["recipients"]),
-                    send_at=job.not_before,
-                    state=job.state,
-                    subject=str(p.get("subject", "")),
-                )
-            )
-        return sorted(out, key=lambda m: m.send_at)
-
-    async def cancel_submission(self, account_id: int, job_id: str) -> bool:
-        """Take back a scheduled message; False when it is gone or already going."""
-        job = await self.stores.queue.get(job_id)
-        if job is None or job.kind != "send" or job.payload.get("account_id") != account_id:
-            return False
-        return await self.stores.queue.cancel(job_id)
-
-    #: how often the sender looks for due scheduled messages (seconds)
-    SEND_POLL = 0.25
-
-    async def _send_scheduled(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Submit scheduled messages when they fall due."""
-        task_status.started()
-        queue = self.stores.queue
-        while True:
-            for job in await queue.lease("send", 16, ttl=120.0):
-                p = job.payload
-                try:
-                    raw = await self.stores.blobs.get(str(p["blob_ref"]))
-                    copy = await self.stores.blobs.get(str(p["sent_ref"])) if p.get("sent_ref") else None
-                    await self.submit(
-                        int(p["account_id"]),
-                        raw,
-                        mail_from=str(p["mail_from"]),
-                        recipients=list(p["recipients"]),
-                        sent_copy=copy,
-                    )
-                except (AccountNotFound, InvalidArgument, InvalidName) as exc:
-                    await queue.dead_letter(job.id, str(exc))
-                except Exception as exc:
-                    if job.attempts >= 5:
-                        await queue.dead_letter(job.id, str(exc))
-                    else:
-                        await queue.retry(job.id, time.time() + 30 * 2**job.attempts, str(exc))
-                else:
-                    await queue.ack(job.id)
-            await trio.sleep(self.SEND_POLL)
-
-    # ----------------------------------------------------------- drafts
-
-    async def save_draft(self, account_id: int, raw: bytes, *, replaces: int | None = None) -> AppendResult:
-        """Store a draft (in Drafts, ``\\Draft \\Seen``), replacing an older version."""
-        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
-        if replaces is not None:
-            old = await self.message(account_id, replaces)
-            if drafts.id not in old.label_ids:
-                raise InvalidArgument("the message to replace is not a draft")
-        result = await self.append(account_id, drafts.id, raw, flags=["\\Draft", "\\Seen"])
-        if replaces is not None:
-            await self.delete_messages(account_id, [replaces])
-        return result
-
-    async def delete_draft(self, account_id: int, message_id: int) -> None:
-        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
-        meta = await self.message(account_id, message_id)
-        if drafts.id not in meta.label_ids:
-            raise InvalidArgument("the message is not a draft")
-        await self.delete_messages(account_id, [message_id])
 
     # ------------------------------------------------ people and figures
 
@@ -1224,23 +705,6 @@ class Engine:
 
 def _mentions_anywhere(query: str | Query) -> bool:
     return isinstance(query, str) and "in:anywhere" in query.lower()
-
-
-def _check_flags(flags: Iterable[str] | None) -> frozenset[str]:
-    out = set()
-    for flag in flags or ():
-        if flag.startswith("\\"):
-            canonical = next((f for f in SYSTEM_FLAGS if f.lower() == flag.lower()), None)
-            if canonical is None:
-                if flag.lower() == "\\recent":
-                    continue
-                raise InvalidArgument(f"{flag} is not a flag that can be set")
-            out.add(canonical)
-        else:
-            if not flag or any(ch in flag for ch in ' ()[]{%*"\\') or any(ord(c) < 33 or ord(c) > 126 for c in flag):
-                raise InvalidArgument(f"{flag!r} is not a valid keyword")
-            out.add(flag)
-    return frozenset(out)
 
 
 @asynccontextmanager

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from mailcore.engine import ImportItem
+from mailcore._records import ImportItem
 
 _FROM_QUOTED = re.compile(rb"^>+From ")
 _GMAIL_SYSTEM = {

@@ -17,7 +17,7 @@ const FRAME_CSS = `
 `;
 
 export function srcDoc(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><base target="_blank"><meta name="referrer" content="no-referrer"><style>${FRAME_CSS}</style></head><body>${html}</body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${FRAME_CSS}</style></head><body>${html}</body></html>`;
 }
 
 export function HtmlBody({ html, title }: { html: string; title: string }) {
@@ -42,6 +42,11 @@ export function HtmlBody({ html, title }: { html: string; title: string }) {
         observer.observe(doc.body);
       }
       doc?.querySelectorAll('img').forEach((img) => img.addEventListener('load', measure));
+      // Links open in a new tab (the page's CSP forbids <base>, so set each one).
+      doc?.querySelectorAll('a[href]').forEach((a) => {
+        a.setAttribute('target', '_blank');
+        a.setAttribute('rel', 'noopener noreferrer nofollow');
+      });
     };
     frame.addEventListener('load', onLoad);
     return () => {
