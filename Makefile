@@ -8,7 +8,11 @@ DEMO_USER ?= demo@example.com
 DEMO_PASSWORD ?= demo-password
 MAILCORE := $(VENV)/bin/mailcore --data-dir $(DATA)
 
-.PHONY: run test lint typecheck pytest bench install clean
+NPM ?= npm
+FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json)
+
+.PHONY: run test lint typecheck pytest bench install clean frontend frontend-test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +22,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# The web app: installed from the lock file, built when missing or older than its sources.
+frontend/node_modules/.installed: frontend/package-lock.json
+	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
+	cd frontend && $(NPM) run build
+	touch $@
+
+frontend: frontend/dist/index.html
+
+frontend-test: install frontend/node_modules/.installed
+	cd frontend && $(NPM) run typecheck && $(NPM) run lint && $(NPM) test && $(NPM) run check:api
+	cd frontend && $(NPM) run build && $(NPM) run e2e
+
+run: install frontend
 	@$(PY) scripts/demo_setup.py --data-dir $(DATA) --domain $(DEMO_DOMAIN) --user $(DEMO_USER) --password $(DEMO_PASSWORD)
 	@echo "demo account: $(DEMO_USER)  password: $(DEMO_PASSWORD)"
 	exec $(MAILCORE) serve
