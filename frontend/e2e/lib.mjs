@@ -80,6 +80,9 @@ export async function startServer({ accounts, domain = 'example.com', dist = pat
     ['--data-dir', dataDir, 'serve', '--listen', `http=127.0.0.1:${http}`, '--listen', `smtp=127.0.0.1:${smtp}`],
     { env: { ...process.env, MAILCORE_FRONTEND_DIST: dist }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  // never leave a server behind, whatever happens to this process
+  const reap = () => proc.exitCode === null && proc.kill('SIGKILL');
+  process.on('exit', reap);
   let log = '';
   proc.stdout.on('data', (d) => (log += d));
   proc.stderr.on('data', (d) => (log += d));

@@ -35,7 +35,8 @@ async function signIn(p, who) {
   await p.getByLabel('Email').fill(who);
   await p.getByLabel('Password').fill(PASSWORD[who]);
   await p.getByRole('button', { name: 'Sign in' }).click();
-  await p.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: /^Inbox/ }).waitFor();
+  await p.getByRole('searchbox', { name: 'Search mail' }).waitFor();
+  await p.waitForURL(/\/label\/INBOX/);
 }
 
 async function api(who, method, pathname, body) {
@@ -56,7 +57,6 @@ async function api(who, method, pathname, body) {
 async function axe(name, p = page) {
   await p.addScriptTag({ path: AXE });
   const result = await p.evaluate(async () => {
-    // eslint-disable-next-line no-undef
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
   });
@@ -112,10 +112,10 @@ const flows = {
   async 'open and read it'() {
     await row(page, 'Welcome to the team').click();
     await page.getByRole('heading', { name: /Welcome to the team/ }).waitFor();
-    await page.getByText('Glad to have you here.').waitFor();
+    await page.getByRole('list', { name: 'Messages' }).getByText('Glad to have you here.').waitFor();
     await page.waitForFunction(() => document.title.startsWith('Inbox (4)'));
-    const name = await row(page, 'Welcome to the team').getAttribute('aria-label');
-    expect(!name.startsWith('Unread'), `row still unread: ${name}`);
+    const name = await row(page, 'Welcome to the team').textContent();
+    expect(!name.startsWith('unread'), `row still unread: ${name}`);
     await shot('04-thread');
     await axe('thread');
     await row(page, 'Trip photos').click();
@@ -138,7 +138,10 @@ const flows = {
     // after the undo window it is in the conversation, and in Sent
     await page.getByRole('list', { name: 'Messages' }).getByRole('button', { name: /Collapse message from Demo|Collapse message from demo/ }).waitFor({ timeout: 15_000 });
     const sent = await api(DEMO, 'GET', '/threads?label=Sent');
-    expect(sent.items.some((t) => t.subject === 'Re: Welcome to the team' && t.message_count === 2), 'reply not threaded in Sent');
+    expect(
+      sent.items.some((t) => /Welcome to the team/.test(t.subject) && t.message_count === 2),
+      `reply not threaded in Sent: ${JSON.stringify(sent.items.map((t) => [t.subject, t.message_count]))}`,
+    );
     await shot('06-replied');
   },
 
@@ -147,7 +150,7 @@ const flows = {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/search\/from%3Acarol%40example.net/);
     await row(page, 'Invoice 2041').waitFor();
-    expect((await row(page, 'Lunch on Friday').count()) === 0, 'search shows mail from Bob');
+    await row(page, 'Lunch on Friday').waitFor({ state: 'detached' });
     await shot('07-search');
     await axe('search');
     await page.reload();
@@ -167,7 +170,7 @@ const flows = {
     await page.getByRole('button', { name: 'Create new label' }).click();
     await page.getByLabel('Label name').fill('Work');
     await page.getByRole('button', { name: 'Colour #4a86e8' }).click();
-    await page.getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: 'Work' }).waitFor();
     await row(page, 'Budget review').click();
     await page.getByRole('toolbar', { name: 'Conversation actions' }).last().getByRole('button', { name: 'Labels' }).click();
@@ -191,13 +194,13 @@ const flows = {
     await row(page, 'Lunch on Friday').waitFor({ state: 'detached' });
     await page.getByText('Conversation archived').waitFor();
     await shot('11-archived');
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo' }).last().click();
     await row(page, 'Lunch on Friday').waitFor();
     await page.getByRole('checkbox', { name: /Select: .*Invoice 2041/ }).check();
     await page.getByRole('group', { name: /Bulk actions/ }).getByRole('button', { name: 'Delete' }).click();
     await row(page, 'Invoice 2041').waitFor({ state: 'detached' });
     await page.getByText('Conversation moved to Trash').waitFor();
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo' }).last().click();
     await row(page, 'Invoice 2041').waitFor();
     const inbox = await api(DEMO, 'GET', '/threads?label=INBOX');
     expect(inbox.items.some((t) => t.subject === 'Invoice 2041'), 'undo did not restore the Inbox');
@@ -213,7 +216,7 @@ const flows = {
     await win.getByRole('button', { name: 'Send', exact: true }).click();
     await page.getByText('Message sent').waitFor();
     await shot('12-undo-toast');
-    await page.getByRole('button', { name: 'Undo' }).click();
+    await page.getByRole('button', { name: 'Undo' }).last().click();
     await page.getByText('Sending undone').waitFor();
     await page.getByRole('dialog', { name: 'Never mind' }).waitFor();
     await page.getByRole('dialog', { name: 'Never mind' }).getByRole('button', { name: 'Discard draft' }).click();
@@ -258,13 +261,13 @@ const flows = {
     await page.keyboard.press('j');
     await page.keyboard.press('j');
     await page.keyboard.press('k');
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '');
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
     await page.keyboard.press('o');
-    await page.getByRole('region', { name: 'Conversation' }).waitFor();
-    const heading = await page.getByRole('region', { name: 'Conversation' }).getByRole('heading', { level: 2 }).first().textContent();
+    await page.getByRole('region', { name: 'Conversation', exact: true }).waitFor();
+    const heading = await page.getByRole('region', { name: 'Conversation', exact: true }).getByRole('heading', { level: 2 }).first().textContent();
     expect(focused.includes(heading.trim().slice(0, 10)), `opened "${heading}" but the cursor was on "${focused}"`);
     await page.keyboard.press('u');
-    await page.getByRole('region', { name: 'Conversation' }).waitFor({ state: 'detached' });
+    await page.getByRole('region', { name: 'Conversation', exact: true }).waitFor({ state: 'detached' });
     await page.keyboard.press('e');
     await page.getByText('Conversation archived').waitFor();
     await page.keyboard.press('#');

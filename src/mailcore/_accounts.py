@@ -35,7 +35,7 @@ class Accounts:
         _recipients: dict[str, tuple[Account, float]]
         _domains: tuple[frozenset[str], float] | None
 
-        async def _collect_blobs(self, refs: list[str]) -> None: ...
+        def _collect_blobs(self, refs: list[str]) -> None: ...
 
     # --------------------------------------------------------- accounts
 
@@ -167,7 +167,7 @@ class Accounts:
         freed = await self.meta.delete_account(account.id)
         await self.stores.search.delete_account(account.id)
         if freed:
-            await self._collect_blobs(freed)
+            self._collect_blobs(freed)
 
     async def add_alias(self, alias: str, address: str) -> None:
         self._recipients.clear()

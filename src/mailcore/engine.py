@@ -96,6 +96,7 @@ class Engine(Accounts, Sending):
         self._blob_batcher: Batcher[bytes, str] = Batcher(self._put_blobs, max_batch=256)
         self._blob_lock = trio.Lock()
         self._inflight_blobs: dict[str, int] = {}
+        self._gc_pending: dict[str, float] = {}
         #: address -> (account, expiry): delivery reads no table for a known recipient
         self._recipients: dict[str, tuple[Account, float]] = {}
         self._domains: tuple[frozenset[str], float] | None = None
@@ -114,6 +115,7 @@ class Engine(Accounts, Sending):
         await self.supervisor.start("blob-writer", self._blob_batcher.run)
         await self.supervisor.start("indexer", self.indexer.run)
         await self.supervisor.start("sender", self._send_scheduled)
+        await self.supervisor.start("blob-collector", self._blob_collector)
 
     async def _stop(self) -> None:
         await self.indexer.flush(max_wait=5.0)
@@ -130,16 +132,67 @@ class Engine(Accounts, Sending):
         self.indexer.kick()
         freed = [ref for o in outcomes for ref in o.freed_blobs]
         if freed:
-            self._nursery.start_soon(self._collect_blobs, freed)
+            self._collect_blobs(freed)
 
-    async def _collect_blobs(self, refs: list[str]) -> None:
+    #: seconds an unreferenced blob is kept before it is deleted, so that a
+    #: delivery of the same bytes still in flight (here or in another process
+    #: on the same data) has committed its reference by then
+    BLOB_GRACE_SECONDS = 60.0
+
+    def _collect_blobs(self, refs: list[str]) -> None:
+        """Queue blobs that lost their last message for deletion after the grace period."""
+        due = trio.current_time() + self.BLOB_GRACE_SECONDS
+        for ref in refs:
+            self._gc_pending.setdefault(ref, due)
+
+    async def collect_blobs(self, *, grace: float | None = None) -> int:
+        """Delete queued blobs that nothing references any more; return how many.
+
+        A blob is deleted only if, at that moment and under the blob lock, no
+        message of any account and no queued send (outbound delivery, undo or
+        scheduled send) references it, and no delivery of it is in flight.
+        """
+        now = trio.current_time()
+        limit = now - (self.BLOB_GRACE_SECONDS if grace is None else grace) + self.BLOB_GRACE_SECONDS
+        due = [ref for ref, when in self._gc_pending.items() if when <= limit]
+        if not due:
+            return 0
         async with self._blob_lock:
-            doomed = [r for r in refs if r not in self._inflight_blobs]
+            candidates = [r for r in due if r not in self._inflight_blobs]
+            still = await self.meta.blobs_referenced(candidates)
+            queued = await self._queued_blobs()
+            doomed = [r for r in candidates if r not in still and r not in queued]
+            for ref in due:
+                if ref in still or ref in queued or ref in doomed:
+                    self._gc_pending.pop(ref, None)
             if doomed:
                 try:
                     await self.stores.blobs.delete_many(doomed)
-                except Exception:  # garbage stays until the next sweep; nothing is lost
+                except Exception:  # the blobs stay until a later sweep; nothing is lost
                     log.exception("could not delete %d unreferenced blobs", len(doomed))
+                    for ref in doomed:
+                        self._gc_pending[ref] = now + self.BLOB_GRACE_SECONDS
+                    return 0
+        return len(doomed)
+
+    async def _queued_blobs(self) -> set[str]:
+        refs: set[str] = set()
+        for kind in ("outbound", "send"):
+            for job in await self.stores.queue.list(kind=kind):
+                for key in ("blob_ref", "sent_ref"):
+                    value = job.payload.get(key)
+                    if isinstance(value, str):
+                        refs.add(value)
+        return refs
+
+    async def _blob_collector(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        task_status.started()
+        while True:
+            await trio.sleep(self.BLOB_GRACE_SECONDS / 4)
+            try:
+                await self.collect_blobs()
+            except Exception:  # garbage waits for the next sweep
+                log.exception("blob collection failed")
 
     @asynccontextmanager
     async def _blob_in_flight(self, raw: bytes) -> AsyncIterator[str]:
@@ -361,7 +414,7 @@ class Engine(Accounts, Sending):
             nonlocal count
             if not chunk:
                 return
-            refs = await self.stores.blobs.put_many([it.raw for it in chunk])
+            refs = await self._put_blobs([it.raw for it in chunk])
             mutations: list[Mutation] = []
             docs = []
             for item, ref in zip(chunk, refs, strict=True):

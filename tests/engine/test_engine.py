@@ -55,6 +55,8 @@ async def test_delete_account_removes_everything(engine: mailcore.Engine, bob: m
     await engine.delete_account("bob@example.com")
     with pytest.raises(mailcore.AccountNotFound):
         await engine.get_account("bob@example.com")
+    assert await engine.stores.blobs.get(result.blob_ref)  # kept through the grace period
+    assert await engine.collect_blobs(grace=0) == 1
     with pytest.raises(mailcore.BlobNotFound):
         await engine.stores.blobs.get(result.blob_ref)
 

@@ -72,7 +72,7 @@ class Auth {
     return this.session?.refresh ?? null;
   }
 
-  set(tokens: Tokens): void {
+  set(tokens: Pick<Tokens, 'access_token' | 'refresh_token' | 'expires_in'>): void {
     this.session = {
       access: tokens.access_token,
       refresh: tokens.refresh_token,

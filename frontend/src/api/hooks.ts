@@ -32,7 +32,11 @@ export function useThreads(p: api.ThreadsParams) {
   return useQuery({
     queryKey: keys.threads(p),
     queryFn: ({ signal }) => api.listThreads(p, signal),
-    placeholderData: keepPreviousData,
+    // keep the rows on screen while paging within one list, not across lists
+    placeholderData: (prev, prevQuery) =>
+      prevQuery && JSON.stringify(prevQuery.queryKey[1]) === JSON.stringify(keys.threads(p)[1])
+        ? keepPreviousData(prev)
+        : undefined,
     staleTime: 10_000,
     retry: (n, e) => n < 1 && !(e instanceof Error && 'status' in e && (e as { status: number }).status < 500),
   });

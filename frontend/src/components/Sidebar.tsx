@@ -1,6 +1,6 @@
 /** The left pane: Compose, system labels with counts, user labels as a coloured tree. */
 
-import { useState, type DragEvent } from 'react';
+import { Fragment, useState, type DragEvent } from 'react';
 import { NavLink, useLocation } from 'react-router';
 import { useLabels } from '../api/hooks';
 import { useThreadActions } from '../api/actions';
@@ -77,7 +77,6 @@ function Item({ label, icon, depth = 0, name, color, onMenu }: {
       <NavLink
         to={labelPath(label.name)}
         onClick={() => useUi.getState().setNavOpen(false)}
-        aria-label={n ? `${name}, ${n} unread` : name}
         className={({ isActive }) =>
           `flex h-8 items-center rounded-r-full pr-3 text-sm ${
             isActive ? 'bg-accent-soft font-bold text-[#001d35]' : 'text-ink hover:bg-[#e1e5ea]'
@@ -92,8 +91,13 @@ function Item({ label, icon, depth = 0, name, color, onMenu }: {
           className="mr-4 shrink-0"
           style={color ? { color, stroke: color } : undefined}
         />
-        <span className="flex-1 truncate">{name}</span>
-        {n > 0 && <span className="ml-2 text-xs">{count(n)}</span>}
+        <span className="flex-1 truncate">{name}</span>{" "}
+        {n > 0 && (
+          <span className="ml-2 text-xs">
+            {count(n)}
+            <span className="sr-only">{label.role === 'drafts' ? ' drafts' : ' unread'}</span>
+          </span>
+        )}
       </NavLink>
       {onMenu && (
         <button
@@ -113,7 +117,7 @@ function Tree({ nodes, depth, onMenu }: { nodes: LabelNode[]; depth: number; onM
   return (
     <>
       {nodes.map((node) => (
-        <div key={node.name}>
+        <Fragment key={node.name}>
           {node.label ? (
             <Item
               label={node.label}
@@ -129,7 +133,7 @@ function Tree({ nodes, depth, onMenu }: { nodes: LabelNode[]; depth: number; onM
             </li>
           )}
           {node.children.length > 0 && <Tree nodes={node.children} depth={depth + 1} onMenu={onMenu} />}
-        </div>
+        </Fragment>
       ))}
     </>
   );

@@ -82,7 +82,7 @@ export function ErrorState({ error, retry, title }: { error: unknown; retry?: ()
 export function NotFoundState({ what = 'page', backTo = '/label/INBOX' }: { what?: string; backTo?: string }) {
   return (
     <div className="flex flex-col items-center justify-center px-6 py-20 text-center">
-      <p className="text-6xl font-light text-[#c4c7c5]">404</p>
+      <p className="text-6xl font-light text-muted">404</p>
       <h2 className="mt-4 text-xl text-ink">This {what} was not found</h2>
       <p className="mt-2 max-w-md text-sm text-muted">
         It may have been deleted, or it does not belong to this account.

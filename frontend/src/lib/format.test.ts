@@ -48,3 +48,13 @@ describe('people and sizes', () => {
     expect(count(1234567)).toBe('1,234,567');
   });
 });
+
+import { chipText } from './labels';
+
+describe('label chips', () => {
+  it('pick the text colour with WCAG AA contrast', () => {
+    expect(chipText('#4a86e8')).toBe('#111111');
+    expect(chipText('#285bac')).toBe('#ffffff');
+    expect(chipText('#fad165')).toBe('#111111');
+  });
+});

@@ -83,11 +83,21 @@ export const LABEL_COLORS = [
   '#a479e2', '#f691b3', '#8e63ce', '#3c78d8', '#285bac', '#999999',
 ];
 
-/** Text colour that reads on a label chip of this background. */
+function luminance(hex: string): number | null {
+  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(hex);
+  if (!m) return null;
+  const [r, g, b] = [m[1], m[2], m[3]].map((h) => {
+    const c = parseInt(h ?? '0', 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * (r ?? 0) + 0.7152 * (g ?? 0) + 0.0722 * (b ?? 0);
+}
+
+/** Text colour for a label chip of this background: whichever contrasts more (WCAG). */
 export function chipText(bg: string): string {
-  const m = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(bg);
-  if (!m) return '#202124';
-  const [r, g, b] = [m[1], m[2], m[3]].map((h) => parseInt(h ?? '0', 16));
-  const lum = (0.299 * (r ?? 0) + 0.587 * (g ?? 0) + 0.114 * (b ?? 0)) / 255;
-  return lum > 0.6 ? '#202124' : '#ffffff';
+  const l = luminance(bg);
+  if (l === null) return '#111111';
+  const onWhite = 1.05 / (l + 0.05);
+  const onDark = (l + 0.05) / (0.0056 + 0.05); // #111111
+  return onWhite >= onDark ? '#ffffff' : '#111111';
 }

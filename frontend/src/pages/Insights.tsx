@@ -53,10 +53,14 @@ export default function Insights() {
 
 function Body({ data }: { data: InsightsData }) {
   const days = fillDays(data.per_day);
-  const storage = data.storage_by_label
-    .filter((l) => l.role !== 'all' && l.bytes > 0)
-    .slice(0, 12)
-    .map((l) => ({ ...l, name: labelTitle({ name: l.label, role: l.role }), mb: +(l.bytes / 1048576).toFixed(2) }));
+  const shown = data.storage_by_label.filter((l) => l.role !== 'all' && l.bytes > 0).slice(0, 12);
+  const big = shown.some((l) => l.bytes >= 1048576);
+  const unit = big ? 'MB' : 'KB';
+  const storage = shown.map((l) => ({
+    ...l,
+    name: labelTitle({ name: l.label, role: l.role }),
+    mb: +(l.bytes / (big ? 1048576 : 1024)).toFixed(2),
+  }));
   const people = data.top_correspondents.map((p) => ({ ...p, who: p.name || p.address }));
   return (
     <>
@@ -66,17 +70,17 @@ function Body({ data }: { data: InsightsData }) {
       <div className="grid gap-4 lg:grid-cols-2">
         <Card title="Mail received and sent per day" wide>
           <div className="h-64" role="img" aria-label={`Line chart of mail per day over the last 90 days: ${days.reduce((n, d) => n + d.received, 0)} received, ${days.reduce((n, d) => n + d.sent, 0)} sent`}>
-            <ResponsiveContainer width="100%" height="100%">
-              <LineChart data={days} margin={{ top: 5, right: 16, bottom: 5, left: 0 }}>
+            <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
+              <LineChart accessibilityLayer={false} data={days} margin={{ top: 5, right: 16, bottom: 5, left: 0 }}>
                 <CartesianGrid stroke="#eceff1" vertical={false} />
                 <XAxis dataKey="day" tick={{ fontSize: 11, fill: '#444746' }} tickFormatter={(d: string) => d.slice(5)} minTickGap={24} />
                 <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: '#444746' }} width={36} />
                 <Tooltip />
                 <Legend />
-                <Line type="monotone" dataKey="received" name="Received" stroke="#0b57d0" strokeWidth={2} dot={false} />
-                <Line type="monotone" dataKey="sent" name="Sent" stroke="#d93025" strokeWidth={2} dot={false} />
+                <Line type="monotone" isAnimationActive={false} dataKey="received" name="Received" stroke="#0b57d0" strokeWidth={2} dot={false} />
+                <Line type="monotone" isAnimationActive={false} dataKey="sent" name="Sent" stroke="#d93025" strokeWidth={2} dot={false} />
               </LineChart>
-            </ResponsiveContainer>
+            </ResponsiveContainer></div>
           </div>
         </Card>
         <Card title="Top correspondents">
@@ -84,17 +88,17 @@ function Body({ data }: { data: InsightsData }) {
             <p className="text-sm text-muted">Nobody yet.</p>
           ) : (
             <div className="h-72" role="img" aria-label={`Bar chart of top correspondents: ${people.map((p) => `${p.who} ${p.received + p.sent}`).join(', ')}`}>
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={people} layout="vertical" margin={{ left: 8, right: 16 }}>
+              <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
+                <BarChart accessibilityLayer={false} data={people} layout="vertical" margin={{ left: 8, right: 16 }}>
                   <CartesianGrid stroke="#eceff1" horizontal={false} />
                   <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11, fill: '#444746' }} />
                   <YAxis type="category" dataKey="who" width={130} tick={{ fontSize: 11, fill: '#444746' }} />
                   <Tooltip />
                   <Legend />
-                  <Bar dataKey="received" name="Received" stackId="a" fill="#0b57d0" />
-                  <Bar dataKey="sent" name="Sent" stackId="a" fill="#d93025" />
+                  <Bar isAnimationActive={false} dataKey="received" name="Received" stackId="a" fill="#0b57d0" />
+                  <Bar isAnimationActive={false} dataKey="sent" name="Sent" stackId="a" fill="#d93025" />
                 </BarChart>
-              </ResponsiveContainer>
+              </ResponsiveContainer></div>
             </div>
           )}
         </Card>
@@ -103,15 +107,15 @@ function Body({ data }: { data: InsightsData }) {
             <p className="text-sm text-muted">No mail stored yet.</p>
           ) : (
             <div className="h-72" role="img" aria-label={`Bar chart of storage by label: ${storage.map((s) => `${s.name} ${size(s.bytes)}`).join(', ')}`}>
-              <ResponsiveContainer width="100%" height="100%">
-                <BarChart data={storage} layout="vertical" margin={{ left: 8, right: 16 }}>
+              <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
+                <BarChart accessibilityLayer={false} data={storage} layout="vertical" margin={{ left: 8, right: 16 }}>
                   <CartesianGrid stroke="#eceff1" horizontal={false} />
-                  <XAxis type="number" unit=" MB" tick={{ fontSize: 11, fill: '#444746' }} />
+                  <XAxis type="number" unit={` ${unit}`} tick={{ fontSize: 11, fill: '#444746' }} />
                   <YAxis type="category" dataKey="name" width={100} tick={{ fontSize: 11, fill: '#444746' }} />
-                  <Tooltip formatter={(v) => `${String(v)} MB`} />
-                  <Bar dataKey="mb" name="Size" fill="#188038" radius={[0, 4, 4, 0]} />
+                  <Tooltip formatter={(v) => `${String(v)} ${unit}`} />
+                  <Bar isAnimationActive={false} dataKey="mb" name="Size" fill="#188038" radius={[0, 4, 4, 0]} />
                 </BarChart>
-              </ResponsiveContainer>
+              </ResponsiveContainer></div>
             </div>
           )}
         </Card>

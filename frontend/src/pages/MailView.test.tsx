@@ -24,7 +24,7 @@ describe('the mail view', () => {
     const items = Array.from({ length: 50 }, (_, i) => thread(String(i + 1), { unread: i === 0, unread_count: i === 0 ? 1 : 0 }));
     base({ 'GET /threads': () => json({ items, next_cursor: 'c2', total: 1234 }) });
     renderApp('/label/INBOX');
-    const row = await screen.findByRole('link', { name: /Unread, Alice, Subject 1, Snippet 1/ });
+    const row = await screen.findByRole('link', { name: /unread,.*Alice.*Subject 1.*Snippet 1/ });
     expect(row).toBeInTheDocument();
     expect(screen.getByText('1–50 of 1,234')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Newer' })).toBeDisabled();
@@ -32,7 +32,7 @@ describe('the mail view', () => {
     await waitFor(() => expect(document.title).toBe('Inbox (2) - demo@example.com - mailcore'));
     // the navigation shows the unread count and the nested labels
     const nav = screen.getByRole('navigation', { name: 'Mail' });
-    expect(within(nav).getByRole('link', { name: 'Inbox, 2 unread' })).toBeInTheDocument();
+    expect(within(nav).getByRole('link', { name: /^Inbox\s*2\s*unread$/ })).toBeInTheDocument();
     expect(within(nav).getByRole('link', { name: /Clients/ })).toBeInTheDocument();
   });
 
@@ -131,11 +131,11 @@ describe('the mail view', () => {
     });
     renderApp('/label/INBOX/thread/7');
     expect(await screen.findByRole('heading', { name: /Plans/ })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: /Sender a,/ })).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByRole('button', { name: /Sender a snippet a/ })).toHaveAttribute('aria-expanded', 'false');
     expect(screen.getByText('Body of b')).toBeInTheDocument();
     expect(screen.getByText('Body of c')).toBeInTheDocument();
     expect(screen.queryByText('Body of a')).toBeNull();
-    await userEvent.click(screen.getByRole('button', { name: /Sender a,/ }));
+    await userEvent.click(screen.getByRole('button', { name: /Sender a snippet a/ }));
     expect(screen.getByText('Body of a')).toBeInTheDocument();
     // opening it marked it read
     await waitFor(() => expect(api.calls.find((c) => c.path === '/threads/7/modify')?.body).toEqual({ add_flags: ['seen'] }));

@@ -1,6 +1,6 @@
 /** The mail screen: the list of a label or a search, and the open conversation. */
 
-import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, type MouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, type MouseEvent } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
 import { prefetchThread, useLabels, useMe, useThreads } from '../api/hooks';
@@ -12,13 +12,15 @@ import { listPath, parseMailPath, threadPath, type MailRoute } from '../lib/rout
 import { useShortcuts } from '../lib/shortcuts';
 import { useMedia } from '../lib/useMedia';
 import { useUi } from '../store/ui';
-import { Empty, ErrorState, ListSkeleton, ThreadSkeleton } from '../components/States';
+import { Empty, ErrorState, ListSkeleton } from '../components/States';
 import { ThreadRow } from '../components/list/ThreadRow';
 import { Toolbar } from '../components/list/Toolbar';
 import { QueryError } from '../components/list/QueryError';
 import { NotFound } from './NotFound';
 
-const ThreadView = lazy(() => import('../components/thread/ThreadView'));
+// Not lazy: React holds a revealed Suspense boundary back for up to 300 ms,
+// which would be most of the time it takes to open a conversation.
+import ThreadView from '../components/thread/ThreadView';
 
 /** Cursors of the pages seen, per list, so "Newer" can go back. */
 const pageCursors = new Map<string, Map<number, string>>();
@@ -81,10 +83,11 @@ function Mail({ route }: { route: MailRoute }) {
 
   const open = useCallback(
     (id: string) => {
+      prefetchThread(qc, id); // the request starts before React renders the route
       useUi.getState().setCursor(id);
       navigate(threadPath(route, id) + search);
     },
-    [navigate, route, search],
+    [navigate, route, search, qc],
   );
 
   const backToList = useCallback(() => {
@@ -222,7 +225,6 @@ function Mail({ route }: { route: MailRoute }) {
       aria-label={route.mode === 'search' ? 'Search results' : `${title} conversations`}
       className={`flex min-w-0 flex-col ${split ? 'w-[42%] min-w-[340px] max-w-[560px] shrink-0 border-r border-line' : 'flex-1'}`}
     >
-      <h1 className="sr-only">{route.mode === 'search' ? `Search results for ${route.value}` : title}</h1>
       <Toolbar
         items={items}
         selected={selected}
@@ -230,7 +232,7 @@ function Mail({ route }: { route: MailRoute }) {
         refresh={() => void list.refetch()}
         refreshing={list.isFetching}
         start={start}
-        total={list.data?.total}
+        total={list.data?.total ?? (list.data && !list.data.next_cursor ? start + items.length : null)}
         hasNewer={start > 0}
         hasOlder={!!list.data?.next_cursor}
         newer={newer}
@@ -290,9 +292,9 @@ function Mail({ route }: { route: MailRoute }) {
 
   return (
     <main id="main" className="flex min-w-0 flex-1 overflow-hidden bg-white md:mb-4 md:rounded-2xl">
+      <h1 className="sr-only">{route.mode === 'search' ? `Search results for ${route.value}` : title}</h1>
       {(!route.threadId || split) && listPane}
       {route.threadId && (
-        <Suspense fallback={<div className="flex-1"><ThreadSkeleton /></div>}>
           <ThreadView
             key={route.threadId}
             id={route.threadId}
@@ -301,7 +303,6 @@ function Mail({ route }: { route: MailRoute }) {
             onRemoved={(run) => removing(run)}
             listRole={role}
           />
-        </Suspense>
       )}
     </main>
   );

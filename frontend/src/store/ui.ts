@@ -11,6 +11,8 @@ export interface ComposeInit {
   bcc?: string[];
   subject?: string;
   html?: string;
+  /** the quoted original, kept out of the editor behind "Show trimmed content" */
+  quote?: string;
   inReplyTo?: string | null;
   forward?: boolean;
   draftId?: string | null;

@@ -1155,6 +1155,17 @@ class SQLiteMetaStore:
 
         return await self.db.read(fn)
 
+    async def blobs_referenced(self, refs: Sequence[str]) -> set[str]:
+        def fn(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for i in range(0, len(refs), 500):
+                chunk = list(refs[i : i + 500])
+                marks = ",".join("?" * len(chunk))
+                found.update(r[0] for r in conn.execute(f"SELECT DISTINCT blob FROM messages WHERE blob IN ({marks})", chunk))
+            return found
+
+        return await self.db.read(fn)
+
     async def label_versions(
         self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
     ) -> list[tuple[int, int, int]]:

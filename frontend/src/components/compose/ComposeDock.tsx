@@ -27,7 +27,7 @@ function Window({ w }: { w: ComposeWindow }) {
   return (
     <div className={frame}>
       <section role="dialog" aria-label={title} aria-modal={full ? true : undefined} className={box}>
-        <header
+        <div
           className="flex h-10 shrink-0 cursor-pointer items-center gap-1 bg-[#f2f6fc] pl-4 pr-2"
           onClick={() => w.minimized && update({ minimized: false })}
         >
@@ -65,7 +65,7 @@ function Window({ w }: { w: ComposeWindow }) {
           >
             <Icon name="close" size={18} />
           </button>
-        </header>
+        </div>
         <div className={w.minimized ? 'hidden' : 'flex min-h-0 flex-1 flex-col'}>
           <ComposeForm ref={form} init={w.init} variant="window" onClose={close} onSubject={setSubject} minHeight={full ? 320 : 160} />
         </div>

@@ -13,6 +13,7 @@ import { parseAddress, size } from '../../lib/format';
 import { textToHtml } from '../../lib/quote';
 import { useUi, type ComposeInit } from '../../store/ui';
 import { Icon } from '../Icon';
+import { HtmlBody } from '../thread/MessageBody';
 import { Editor, type EditorHandle } from './Editor';
 import { RecipientField } from './RecipientField';
 import { ScheduleDialog } from './ScheduleDialog';
@@ -44,6 +45,13 @@ interface Props {
 
 let uploadKey = 1;
 
+/** The text of some HTML (the quote's text alternative). */
+function htmlText(html: string): string {
+  const div = document.createElement('div');
+  div.innerHTML = html.replace(/<br\s*\/?>/gi, '\n').replace(/<\/(p|div|blockquote)>/gi, '\n');
+  return (div.textContent ?? '').replace(/\n{3,}/g, '\n\n').trim();
+}
+
 export interface ComposeHandle {
   /** Save the draft and close. */
   close(): Promise<void>;
@@ -69,6 +77,8 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
   const [schedule, setSchedule] = useState(false);
   const [dragging, setDragging] = useState(false);
   const [sendMenu, setSendMenu] = useState(false);
+  const [showQuote, setShowQuote] = useState(false);
+  const quote = init.quote ?? '';
   const editor = useRef<EditorHandle>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const draftId = useRef<string | null>(init.draftId ?? null);
@@ -87,8 +97,8 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
   };
 
   const payload = useCallback((): Compose => {
-    const html = editor.current?.html() ?? '';
-    const text = editor.current?.text() ?? '';
+    const html = (editor.current?.html() ?? '') + quote;
+    const text = (editor.current?.text() ?? '') + (quote ? `\n\n${htmlText(quote)}` : '');
     return {
       to,
       cc,
@@ -100,11 +110,12 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       in_reply_to: init.inReplyTo ?? null,
       forward: init.forward ?? false,
     };
-  }, [to, cc, bcc, subject, uploads, init.inReplyTo, init.forward]);
+  }, [to, cc, bcc, subject, uploads, init.inReplyTo, init.forward, quote]);
 
   const isEmpty = useCallback(() => {
     const p = payload();
-    return !p.to?.length && !p.cc?.length && !p.bcc?.length && !p.subject && !(p.text ?? '').trim() && !p.attachments?.length;
+    const typed = (editor.current?.text() ?? '').trim();
+    return !p.to?.length && !p.cc?.length && !p.bcc?.length && !p.subject && !typed && !p.attachments?.length;
   }, [payload]);
 
   const save = useCallback(async (): Promise<void> => {
@@ -224,7 +235,8 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       void qc.invalidateQueries({ queryKey: keys.threadsAll });
       if (init.threadId) void qc.invalidateQueries({ queryKey: keys.threadAll(init.threadId) });
       const ui = useUi.getState();
-      const reopen = () => ui.openCompose({ ...init, to, cc, bcc, subject, html: body.html ?? '', draftId: null });
+      const reopen = () =>
+        ui.openCompose({ ...init, to, cc, bcc, subject, html: editor.current?.html() ?? (body.html ?? ''), draftId: null });
       if (at || (res.status === 'scheduled' && !(me.data?.undo_send_seconds ?? 0))) {
         void qc.invalidateQueries({ queryKey: keys.scheduled });
         ui.toast(`Send scheduled for ${at ? at.toLocaleString() : 'later'}`, {
@@ -327,6 +339,24 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       </div>
       <div className="flex min-h-0 flex-1 flex-col px-3 pt-1">
         <Editor ref={editor} initialHtml={initialHtml} onInput={touch} showToolbar={toolbar} minHeight={minHeight ?? 180} autoFocus={to.length > 0} />
+        {quote && (
+          <div className="pb-1">
+            <button
+              type="button"
+              aria-label={showQuote ? 'Hide trimmed content' : 'Show trimmed content'}
+              aria-expanded={showQuote}
+              onClick={() => setShowQuote(!showQuote)}
+              className="rounded bg-[#e8eaed] px-2 leading-4 text-muted hover:bg-[#dadce0]"
+            >
+              •••
+            </button>
+            {showQuote && (
+              <div className="mt-2 max-h-64 overflow-y-auto">
+                <HtmlBody html={quote} title="Quoted message" />
+              </div>
+            )}
+          </div>
+        )}
       </div>
       {uploads.length > 0 && (
         <ul aria-label="Attachments" className="space-y-1 px-3 pt-2">

@@ -29,26 +29,11 @@ interface Props {
   onHover: (id: string) => void;
 }
 
-export function rowName(t: ThreadSummary, me?: string): string {
-  const who = senders(t.participants, me);
-  const n = t.message_count > 1 ? ` (${t.message_count})` : '';
-  return [
-    t.unread ? 'Unread' : null,
-    t.starred ? 'Starred' : null,
-    `${who}${n}`,
-    t.subject || '(no subject)',
-    t.snippet,
-    t.has_attachment ? 'Has attachment' : null,
-    listDate(t.last_date),
-  ]
-    .filter(Boolean)
-    .join(', ');
-}
-
 function ThreadRowImpl(p: Props) {
   const t = p.thread;
   const who = senders(t.participants, p.me);
   const date = listDate(t.last_date);
+  const status = [t.unread ? 'unread' : '', t.starred ? 'starred' : ''].filter(Boolean).join(', ') + (t.unread || t.starred ? ', ' : '');
   const chips = t.labels.map((id) => p.userLabels.get(id)).filter((l): l is Label => !!l && l.name !== p.hideLabel);
   const bold = t.unread ? 'font-bold text-ink' : 'text-[#1f1f1f]';
   const bg = p.selected
@@ -114,7 +99,6 @@ function ThreadRowImpl(p: Props) {
         to={p.href}
         data-row-link
         tabIndex={p.cursor ? 0 : -1}
-        aria-label={rowName(t, p.me)}
         aria-current={p.open ? 'true' : undefined}
         onClick={(e) => {
           if (e.metaKey || e.ctrlKey || e.shiftKey) return;
@@ -125,20 +109,21 @@ function ThreadRowImpl(p: Props) {
           p.twoLine ? 'flex-col gap-0.5 py-2 pr-4' : 'items-center gap-3 pr-4'
         } ${p.compact ? 'py-1' : 'py-2'} text-sm`}
       >
+        {status && <span className="sr-only">{status}</span>}
         {p.twoLine ? (
           <>
             <span className="flex items-baseline gap-2">
               <span className={`min-w-0 flex-1 truncate ${bold}`}>
                 {who}
                 {t.message_count > 1 && <span className="ml-1 text-xs font-normal text-muted">{t.message_count}</span>}
-              </span>
-              {t.has_attachment && <Icon name="clip" size={14} className="shrink-0 text-muted" />}
+              </span>{' '}
+              {t.has_attachment && <Icon name="clip" size={14} className="shrink-0 text-muted" aria-label="has attachment" role="img" aria-hidden={false} />}
               <span className={`shrink-0 text-xs ${t.unread ? 'font-bold text-ink' : 'text-muted'}`}>{date}</span>
-            </span>
+            </span>{' '}
             <span className="flex min-w-0 items-center">
               {labelChips}
               <span className={`truncate ${bold}`}>{t.subject || '(no subject)'}</span>
-            </span>
+            </span>{' '}
             <span className="truncate text-muted">{t.snippet}</span>
           </>
         ) : (
@@ -146,7 +131,7 @@ function ThreadRowImpl(p: Props) {
             <span className={`w-[168px] shrink-0 truncate ${bold}`}>
               {who}
               {t.message_count > 1 && <span className="ml-1 text-xs font-normal text-muted">{t.message_count}</span>}
-            </span>
+            </span>{' '}
             <span className="flex min-w-0 flex-1 items-center">
               {labelChips}
               <span className="truncate">
@@ -154,7 +139,8 @@ function ThreadRowImpl(p: Props) {
                 {t.snippet && <span className="text-muted"> - {t.snippet}</span>}
               </span>
             </span>
-            {t.has_attachment && <Icon name="clip" size={16} className="shrink-0 text-muted" />}
+            {' '}
+            {t.has_attachment && <Icon name="clip" size={16} className="shrink-0 text-muted" aria-label="has attachment" role="img" aria-hidden={false} />}
             <span className={`w-16 shrink-0 text-right text-xs group-hover:invisible ${t.unread ? 'font-bold text-ink' : 'text-muted'}`}>
               {date}
             </span>

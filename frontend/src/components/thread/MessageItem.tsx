@@ -47,13 +47,12 @@ export function MessageItem({ message: m, expanded, onToggle, me, onReply, onSta
           type="button"
           onClick={onToggle}
           aria-expanded={false}
-          aria-label={`${senderName}, ${listDate(date)}: ${m.snippet}`}
           className="flex w-full items-center gap-4 px-4 py-3 text-left hover:bg-[#f5f7fa] md:px-6"
         >
           <Avatar who={sender} />
-          <span className={`w-40 shrink-0 truncate text-sm ${m.unread ? 'font-bold' : 'font-medium'} text-ink`}>{senderName}</span>
+          <span className={`w-40 shrink-0 truncate text-sm ${m.unread ? 'font-bold' : 'font-medium'} text-ink`}>{senderName}</span>{' '}
           <span className="min-w-0 flex-1 truncate text-sm text-muted">{m.snippet}</span>
-          {m.has_attachment && <Icon name="clip" size={16} className="text-muted" />}
+          {m.has_attachment && <Icon name="clip" size={16} className="text-muted" />}{' '}
           <span className="shrink-0 text-xs text-muted">{listDate(date)}</span>
         </button>
       </li>

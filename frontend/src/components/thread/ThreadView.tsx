@@ -151,7 +151,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
   return (
     <section aria-label="Conversation" className="flex min-w-0 flex-1 flex-col">
       <div role="toolbar" aria-label="Conversation actions" className="flex h-12 shrink-0 items-center gap-1 px-2">
-        <ToolBtn icon="back" label="Back to list" onClick={onBack} />
+        <span className="hidden md:contents"><ToolBtn icon="back" label="Back to list" onClick={onBack} /></span>
         {inSpam ? (
           <ToolBtn icon="inbox" label="Not spam" onClick={() => onRemoved(actions.notSpam)} />
         ) : inTrash ? (
