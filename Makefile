@@ -10,7 +10,7 @@ MAILCORE := $(VENV)/bin/mailcore --data-dir $(DATA)
 
 NPM ?= npm
 FRONTEND_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
-	$(wildcard frontend/index.html frontend/package.json frontend/vite.config.ts frontend/tsconfig.json)
+	$(wildcard frontend/index.html frontend/package.json frontend/package-lock.json frontend/vite.config.ts frontend/tsconfig.json)
 
 .PHONY: run test lint typecheck pytest bench install clean frontend frontend-test
 
@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 
 # The web app: installed from the lock file, built when missing or older than its sources.
 frontend/node_modules/.installed: frontend/package-lock.json
-	cd frontend && $(NPM) ci --no-audit --no-fund --loglevel=error
+	cd frontend && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(NPM) ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 frontend/dist/index.html: frontend/node_modules/.installed $(FRONTEND_SOURCES)
@@ -42,7 +42,7 @@ run: install frontend
 	@echo "demo account: $(DEMO_USER)  password: $(DEMO_PASSWORD)"
 	exec $(MAILCORE) serve
 
-test: install lint typecheck pytest
+test: install lint typecheck pytest frontend-test
 
 lint: install
 	$(VENV)/bin/ruff check src apps tests benchmarks scripts

@@ -32,6 +32,7 @@ REGISTRY: dict[str, str] = {
     "api_bench": "benchmarks.api_bench",
     "smtp_bench": "benchmarks.smtp_bench",
     "imap_bench": "benchmarks.imap_bench",
+    "web_bench": "benchmarks.web_bench",
 }
 
 

@@ -565,21 +565,24 @@ class Engine(Accounts, Sending):
         replace_set = _check_flags(replace) if replace is not None else None
         roles = await self._roles(account_id)
         ids = tuple(message_ids)
-        mutations: list[Mutation] = [SetFlags(ids, add_set, remove_set, replace_set, unchanged_since)]
         starred = roles[LabelRole.STARRED]
+        star: Mutation | None = None
         if replace_set is not None:
-            if "\\Flagged" in replace_set:
-                mutations.append(ChangeLabels(ids, add=frozenset({starred})))
-            else:
-                mutations.append(ChangeLabels(ids, remove=frozenset({starred})))
+            star = ChangeLabels(ids, **{"add" if "\\Flagged" in replace_set else "remove": frozenset({starred})})
         elif "\\Flagged" in add_set:
-            mutations.append(ChangeLabels(ids, add=frozenset({starred})))
+            star = ChangeLabels(ids, add=frozenset({starred}))
         elif "\\Flagged" in remove_set:
-            mutations.append(ChangeLabels(ids, remove=frozenset({starred})))
-        outcomes = await self._apply(account_id, mutations)
-        flag_outcome = outcomes[0]
-        if len(outcomes) > 1 and flag_outcome.modified:
-            pass  # messages that failed UNCHANGEDSINCE keep their star as it was
+            star = ChangeLabels(ids, remove=frozenset({starred}))
+        flags = SetFlags(ids, add_set, remove_set, replace_set, unchanged_since)
+        if star is not None and unchanged_since is not None:
+            # the star follows only the messages whose flags the condition let change
+            flag_outcome = (await self._apply(account_id, [flags]))[0]
+            survivors = tuple(i for i in ids if i not in set(flag_outcome.modified))
+            if survivors:
+                assert isinstance(star, ChangeLabels)
+                await self._apply(account_id, [ChangeLabels(survivors, star.add, star.remove)])
+        else:
+            flag_outcome = (await self._apply(account_id, [flags] if star is None else [flags, star]))[0]
         changed = await self.meta.fetch_messages(account_id, flag_outcome.message_ids)
         return FlagResult(flag_outcome.modseq, changed, list(flag_outcome.modified))
 

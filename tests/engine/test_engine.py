@@ -178,6 +178,9 @@ async def test_flags_modseq_and_unchanged_since(engine: mailcore.Engine, bob: ma
     assert (await engine.label(bob.id, "INBOX")).unseen == 0
     stale = await engine.store_flags(bob.id, [mid], remove=["\\Seen"], unchanged_since=before.modseq)
     assert stale.modified == [mid]
+    starred = await engine.store_flags(bob.id, [mid], add=["\\Flagged"], unchanged_since=before.modseq)
+    assert starred.modified == [mid]
+    assert (await engine.label(bob.id, "Starred")).messages == 0  # the failed STORE stars nothing
     assert "\\Seen" in (await engine.message(bob.id, mid)).flags
     with pytest.raises(mailcore.InvalidArgument):
         await engine.store_flags(bob.id, [mid], add=["bad keyword"])
@@ -432,3 +435,32 @@ async def test_idle_mailbox_actor_is_passivated(tmp_path: Path, autojump_clock: 
         await engine.deliver(message("again"), ["bob@example.com"])
         assert engine.mailboxes.active == 1
         assert (await engine.label(account.id, "INBOX")).messages == 2
+
+
+async def test_fetch_is_complete_when_the_metadata_cache_overflows(
+    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mailcore.actors.mailbox import MailboxActor
+
+    monkeypatch.setattr(MailboxActor, "CACHE_LIMIT", 5)
+    for i in range(7):
+        await engine.deliver(message(f"m{i}"), ["bob@example.com"])
+    assert len(await engine.fetch(bob.id, "INBOX")) == 7
+    await engine.deliver(message("one more"), ["bob@example.com"])
+    assert len(await engine.fetch(bob.id, "INBOX")) == 8
+
+
+async def test_two_engines_on_one_data_dir_see_each_others_changes(config: mailcore.Config) -> None:
+    async with mailcore.open_engine(config) as first, mailcore.open_engine(config) as second:
+        await first.add_domain("example.com")
+        bob = await first.create_account("bob@example.com", "pw")
+        assert (await second.label(bob.id, "INBOX")).messages == 0
+        await first.deliver(message("from the SMTP side"), ["bob@example.com"])
+        await first.create_label(bob.id, "Work")
+        inbox = await second.label(bob.id, "INBOX")
+        assert (inbox.messages, inbox.uidnext) == (1, 2)
+        assert (await second.label(bob.id, "Work")).name == "Work"
+        [meta] = await second.fetch(bob.id, "INBOX")
+        await first.store_flags(bob.id, [meta.id], add=["\\Seen"])
+        [again] = await second.fetch(bob.id, "INBOX")
+        assert "\\Seen" in again.flags

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import trio
 
+from mailcore.errors import BlobNotFound
+from mailcore.model import EmailAddress, MessageMeta
 from mailcore.store.base import BlobStore, DocState, SearchDoc, SearchIndex
 from mailcore.store.meta import MetaStore
 
@@ -71,11 +73,22 @@ class Indexer:
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         task_status.started()
+        failures = 0
         while True:
             self._passes_started += 1
             this_pass = self._passes_started
             self._wake = trio.Event()
-            if await self.step():
+            try:
+                did = await self.step()
+            except Exception:
+                # search is derived data: never take the engine down for it;
+                # back off and try again (the outbox keeps what is pending)
+                failures += 1
+                log.exception("indexing failed (%d in a row); retrying", failures)
+                await trio.sleep(min(60.0, 0.5 * 2**min(failures, 7)))
+                continue
+            failures = 0
+            if did:
                 continue
             self._idle_pass = this_pass
             self._idle_changed.set()
@@ -121,8 +134,15 @@ class Indexer:
                 continue
             doc = self._docs.pop(mid, None)
             if doc is None:
-                raw = await self.blobs.get(meta.blob_ref)
-                doc = self.build_doc(account_id, mid, meta.thread_id, raw, meta.internal_date, meta.label_ids, meta.flags)
+                try:
+                    raw = await self.blobs.get(meta.blob_ref)
+                    doc = self.build_doc(
+                        account_id, mid, meta.thread_id, raw, meta.internal_date, meta.label_ids, meta.flags
+                    )
+                except (BlobNotFound, ValueError, UnicodeError) as exc:
+                    # index what the meta store knows rather than stall every search
+                    log.warning("message %s indexed from its metadata only: %s", mid, exc)
+                    doc = _doc_from_meta(meta)
             else:
                 doc = _with_state(doc, meta.label_ids, meta.flags)
             docs.append(doc)
@@ -131,6 +151,29 @@ class Indexer:
         if deletes:
             await self.index.delete_many(account_id, deletes)
         return docs
+
+
+def _doc_from_meta(meta: MessageMeta) -> SearchDoc:
+    def text(addrs: tuple[EmailAddress, ...]) -> str:
+        return " ".join(f"{a.name or ''} {a.address}".strip() for a in addrs)
+
+    return SearchDoc(
+        account_id=meta.account_id,
+        message_id=meta.id,
+        thread_id=meta.thread_id,
+        date=meta.internal_date,
+        size=meta.size,
+        from_=text(meta.from_),
+        to=text(meta.to),
+        cc=text(meta.cc),
+        bcc=text(meta.bcc),
+        subject=meta.subject,
+        body=meta.snippet,
+        filenames=tuple(a.filename for a in meta.attachments if a.filename),
+        has_attachment=meta.has_attachment,
+        labels=meta.label_ids,
+        flags=meta.flags,
+    )
 
 
 def _with_state(doc: SearchDoc, labels: frozenset[int], flags: frozenset[str]) -> SearchDoc:

@@ -77,7 +77,6 @@ class MailboxActor:
         self.account_id = account_id
         self._directory = directory
         self._send, self._receive = trio.open_memory_channel[tuple[list[Mutation], Reply[list[Outcome]]]](buffer)
-        self._labels: list[Label] | None = None
         self._roles: dict[LabelRole, int] | None = None
         #: label id -> uid -> metadata; an entry is used only while its MODSEQ
         #: is the store's, so changes made by other nodes are never missed
@@ -95,10 +94,10 @@ class MailboxActor:
         return await reply.wait()
 
     async def labels(self) -> list[Label]:
+        """The account's labels with their counts, read from the store each time:
+        another process (an SMTP daemon beside an IMAP one) may have changed them."""
         self.last_used = trio.current_time()
-        if self._labels is None:
-            self._labels = await self._directory.meta.labels(self.account_id)
-        return self._labels
+        return await self._directory.meta.labels(self.account_id)
 
     async def roles(self) -> dict[LabelRole, int]:
         """Label id of each system label; kept across commits (they change counts, not roles)."""
@@ -121,22 +120,27 @@ class MailboxActor:
             hit = cache.get(uid)
             if hit is None or hit.modseq != modseq or hit.id != message_id:
                 missing.append(uid)
+        fetched: dict[int, MessageMeta] = {}
         if missing:
-            fetched = await meta.fetch_label_uids(self.account_id, label_id, missing)
-            if self._cached + len(fetched) > self.CACHE_LIMIT:
-                self._metas = {label_id: cache} if len(cache) < self.CACHE_LIMIT else {}
-                cache = self._metas.setdefault(label_id, {})
-                self._cached = len(cache)
-            for m in fetched:
+            for m in await meta.fetch_label_uids(self.account_id, label_id, missing):
                 assert m.uid is not None
-                if m.uid not in cache:
-                    self._cached += 1
-                cache[m.uid] = m
+                fetched[m.uid] = m
         out = []
         for uid, message_id, _modseq in versions:
-            hit = cache.get(uid)
+            hit = fetched.get(uid) or cache.get(uid)
             if hit is not None and hit.id == message_id:
                 out.append(hit)
+        # remember what was fetched, within the cache's bound
+        if fetched:
+            if self._cached + len(fetched) > self.CACHE_LIMIT:
+                self._metas = {}
+                self._cached = 0
+                cache = self._metas.setdefault(label_id, {})
+            if len(fetched) <= self.CACHE_LIMIT:
+                for uid, m in fetched.items():
+                    if uid not in cache:
+                        self._cached += 1
+                    cache[uid] = m
         return out
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -189,7 +193,6 @@ class MailboxActor:
             for request in requests:
                 await self._serve([request])
             return
-        self._labels = None
         if any(isinstance(m, (CreateLabel, RenameLabel, UpdateLabel, DeleteLabel)) for m in flat):
             self._roles = None
         try:
