@@ -57,26 +57,36 @@ class Listener:
         return cls(role, host.strip("[]"), port)
 
 
+def _positive_int(_instance: object, attribute: attrs.Attribute[int], value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigError(f"[limits] {attribute.name} must be a positive whole number, not {value!r}")
+
+
+def _positive_number(_instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value <= 0:
+        raise ConfigError(f"[limits] {attribute.name} must be positive, not {value!r}")
+
+
 @attrs.frozen
 class Limits:
     """Limits that protect the service from its users and peers."""
 
-    max_message_size: int = 50 * 1024 * 1024
-    max_recipients: int = 100
-    max_connections_per_ip: int = 20
-    idle_timeout: float = 300.0
-    max_literal_size: int = 50 * 1024 * 1024
-    upload_max_size: int = 25 * 1024 * 1024
+    max_message_size: int = attrs.field(default=50 * 1024 * 1024, validator=_positive_int)
+    max_recipients: int = attrs.field(default=100, validator=_positive_int)
+    max_connections_per_ip: int = attrs.field(default=20, validator=_positive_int)
+    idle_timeout: float = attrs.field(default=300.0, converter=float, validator=_positive_number)
+    max_literal_size: int = attrs.field(default=50 * 1024 * 1024, validator=_positive_int)
+    upload_max_size: int = attrs.field(default=25 * 1024 * 1024, validator=_positive_int)
     #: SMTP message text line, CRLF included (RFC 5321 section 4.5.3.1.6: 1000).
-    smtp_max_line_length: int = 1000
+    smtp_max_line_length: int = attrs.field(default=1000, validator=_positive_int)
     #: SMTP command line, CRLF included (RFC 5321 section 4.5.3.1.4: 512).
-    smtp_max_command_length: int = 512
+    smtp_max_command_length: int = attrs.field(default=512, validator=_positive_int)
     #: SMTP NOOP/RSET/VRFY/HELP/unknown commands allowed before a MAIL.
-    smtp_max_commands_before_mail: int = 25
+    smtp_max_commands_before_mail: int = attrs.field(default=25, validator=_positive_int)
     #: SMTP protocol errors per session before 421 and disconnect.
-    smtp_max_errors: int = 10
+    smtp_max_errors: int = attrs.field(default=10, validator=_positive_int)
     #: Failed SMTP AUTH attempts per session before 421 and disconnect.
-    smtp_max_auth_failures: int = 3
+    smtp_max_auth_failures: int = attrs.field(default=3, validator=_positive_int)
 
 
 @attrs.frozen
@@ -155,7 +165,7 @@ class Config:
         kwargs["stores"] = StoreConfig(**roles, options=options)
         try:
             kwargs["limits"] = Limits(**raw.get("limits", {}))
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ConfigError(f"[limits]: {exc}") from exc
         listeners = [Listener.parse(spec) for spec in raw.get("listen", [])]
         if env.get("MAILCORE_LISTEN"):
@@ -167,7 +177,10 @@ class Config:
         if tls.get("key"):
             kwargs["tls_key"] = Path(tls["key"])
         if "actor_idle_seconds" in raw:
-            kwargs["actor_idle_seconds"] = float(raw["actor_idle_seconds"])
+            try:
+                kwargs["actor_idle_seconds"] = float(raw["actor_idle_seconds"])
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"actor_idle_seconds must be a number, not {raw['actor_idle_seconds']!r}") from exc
         return cls(**kwargs)
 
     def effective_listeners(self) -> tuple[Listener, ...]:

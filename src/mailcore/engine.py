@@ -36,6 +36,7 @@ from mailcore.config import Config
 from mailcore.errors import (
     AlreadyExists,
     InvalidArgument,
+    InvalidName,
     LabelNotFound,
     MessageNotFound,
     NotFound,
@@ -421,7 +422,10 @@ class Engine(Accounts, Sending):
                 parsed = parse_message(item.raw)
                 ids: set[int] = set()
                 for name in item.labels:
-                    ids.add((await self.ensure_label(account_id, name)).id)
+                    try:
+                        ids.add((await self.ensure_label(account_id, _importable_label(name))).id)
+                    except InvalidName as exc:  # one odd label must not stop an import
+                        log.warning("import: label %r skipped: %s", name, exc)
                 flags = set(item.flags)
                 if roles[LabelRole.STARRED] in ids:
                     flags.add("\\Flagged")
@@ -761,6 +765,12 @@ class Engine(Accounts, Sending):
 
 def _mentions_anywhere(query: str | Query) -> bool:
     return isinstance(query, str) and "in:anywhere" in query.lower()
+
+
+def _importable_label(name: str) -> str:
+    """A label name from another system made acceptable here (``Work*`` -> ``Work_``)."""
+    cleaned = "".join("_" if ch in "*%" or ord(ch) < 32 else ch for ch in name)
+    return "/".join(part.strip() for part in cleaned.split("/") if part.strip()) or name
 
 
 @asynccontextmanager

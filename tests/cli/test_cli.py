@@ -138,3 +138,16 @@ def test_queue_list_shows_remote_mail(data: Path, tmp_path: Path) -> None:
     [item] = json.loads(ok(data, "queue", "list", "--json"))
     assert item["to"] == ["x@remote.org"] and item["state"] == "ready"
     assert "x@remote.org" in ok(data, "queue", "list", "--account", "bob@example.com")
+
+
+@pytest.mark.parametrize(
+    "toml",
+    ['[limits]\nmax_message_size = "big"\n', 'actor_idle_seconds = "soon"\n', "[limits]\nnot_a_limit = 3\n",
+     "this is not toml"],
+)
+def test_bad_config_is_a_one_line_usage_error(data: Path, tmp_path: Path, toml: str) -> None:
+    config = tmp_path / "mailcore.toml"
+    config.write_text(toml)
+    proc = run(data, "--config", str(config), "account", "list")
+    assert proc.returncode == 2
+    assert one_line_error(proc).startswith("mailcore: error:")

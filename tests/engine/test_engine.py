@@ -464,3 +464,18 @@ async def test_two_engines_on_one_data_dir_see_each_others_changes(config: mailc
         await first.store_flags(bob.id, [meta.id], add=["\\Seen"])
         [again] = await second.fetch(bob.id, "INBOX")
         assert "\\Seen" in again.flags
+
+
+async def test_import_tolerates_labels_other_systems_allow(
+    engine: mailcore.Engine, bob: mailcore.Account, tmp_path: Path
+) -> None:
+    mbox = tmp_path / "odd.mbox"
+    mbox.write_bytes(
+        b"From x Mon Jan 05 10:00:00 2026\nX-Gmail-Labels: Inbox,Work*,Receipts%,Trips/\n"
+        b"Subject: odd labels\n\nbody\n"
+    )
+    from mailcore.importers import read_mbox
+
+    assert await engine.import_messages(bob.id, read_mbox(mbox)) == 1
+    names = {lb.name for lb in await engine.labels(bob.id)}
+    assert {"Work_", "Receipts_", "Trips"} <= names
