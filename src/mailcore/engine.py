@@ -101,7 +101,9 @@ class Engine(Accounts, Sending):
         #: address -> (account, expiry): delivery reads no table for a known recipient
         self._recipients: dict[str, tuple[Account, float]] = {}
         self._domains: tuple[frozenset[str], float] | None = None
-        self.indexer = Indexer(self.meta, stores.blobs, stores.search, _doc_from_raw)
+        self.indexer = Indexer(
+            self.meta, stores.blobs, stores.search, _doc_from_raw, lock_path=config.data_dir / "indexer.lock"
+        )
         self.mailboxes = MailboxDirectory(
             self.supervisor,
             self.meta,
@@ -120,6 +122,7 @@ class Engine(Accounts, Sending):
 
     async def _stop(self) -> None:
         await self.indexer.flush(max_wait=5.0)
+        self.indexer.close()
         self._committer.close()
         self._blob_batcher.close()
 

@@ -479,3 +479,14 @@ async def test_import_tolerates_labels_other_systems_allow(
     assert await engine.import_messages(bob.id, read_mbox(mbox)) == 1
     names = {lb.name for lb in await engine.labels(bob.id)}
     assert {"Work_", "Receipts_", "Trips"} <= names
+
+
+async def test_one_indexer_per_data_dir_and_search_waits_for_it(config: mailcore.Config) -> None:
+    async with mailcore.open_engine(config) as first, mailcore.open_engine(config) as second:
+        assert first.indexer.leader != second.indexer.leader
+        await first.add_domain("example.com")
+        bob = await first.create_account("bob@example.com", "pw")
+        for engine in (first, second):
+            await engine.deliver(message(f"indexed for {id(engine)}", "zebra crossing"), ["bob@example.com"])
+            assert len((await second.search(bob.id, "zebra")).messages) == len((await first.search(bob.id, "zebra")).messages)
+        assert len((await second.search(bob.id, "zebra")).messages) == 2

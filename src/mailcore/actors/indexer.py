@@ -9,9 +9,12 @@ handed over in memory; after a restart they are rebuilt from the blobs.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
+from typing import IO
 
 import trio
 
@@ -37,8 +40,13 @@ class Indexer:
         batch: int = 500,
         memory_docs: int = 20_000,
         gather: float = 0.02,
+        lock_path: Path | None = None,
     ) -> None:
         self.gather = gather
+        self._lock_path = lock_path
+        self._lock_file: IO[bytes] | None = None
+        #: this process indexes; others on the same data only wait for it
+        self.leader = lock_path is None
         self.meta = meta
         self.blobs = blobs
         self.index = index
@@ -62,7 +70,11 @@ class Indexer:
         self._wake.set()
 
     async def flush(self, max_wait: float = 10.0) -> None:
-        """Wait until everything committed before this call is indexed."""
+        """Wait until everything committed before this call is indexed
+        (by this process, or by the process on the same data that indexes)."""
+        if not self.leader:
+            await self._flush_elsewhere(max_wait)
+            return
         # a pass that starts after this call and finds the outbox empty
         target = self._passes_started + 1
         self.kick()
@@ -71,8 +83,42 @@ class Indexer:
             while self._idle_pass < target:
                 await self._idle_changed.wait()
 
+    async def _flush_elsewhere(self, max_wait: float) -> None:
+        _low, target = await self.meta.index_backlog()
+        if target is None:
+            return
+        with trio.move_on_after(max_wait):
+            while True:
+                low, _high = await self.meta.index_backlog()
+                if low is None or low > target:
+                    return
+                await trio.sleep(0.02)
+
+    def _try_lead(self) -> bool:
+        """Take the data directory's indexer lock: two processes indexing one
+        outbox could write an older document over a newer one."""
+        if self._lock_path is None:
+            return True
+        if self._lock_file is None:
+            self._lock_path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock_file = open(self._lock_path, "ab")  # noqa: SIM115 - held for the process's life
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()
+            self._lock_file = None
+
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        self.leader = self._try_lead()
         task_status.started()
+        while not self.leader:
+            await trio.sleep(2.0)
+            self.leader = self._try_lead()
         failures = 0
         while True:
             self._passes_started += 1

@@ -244,6 +244,9 @@ class MetaStore(Protocol):
         flags changed) or ``delete``. Entries come in ``seq`` order.
         """
         ...
+    async def index_backlog(self) -> tuple[int | None, int | None]:
+        """Lowest and highest ``seq`` waiting in the index outbox (None when empty)."""
+        ...
     async def index_done(self, entries: Sequence[tuple[int, int]]) -> None:
         """Forget (message_id, seq) entries, unless re-queued since with a higher seq."""
         ...

@@ -1433,6 +1433,13 @@ class SQLiteMetaStore:
             ).fetchall()
         )
 
+    async def index_backlog(self) -> tuple[int | None, int | None]:
+        def fn(conn: sqlite3.Connection) -> tuple[int | None, int | None]:
+            low, high = conn.execute("SELECT min(seq), max(seq) FROM index_pending").fetchone()
+            return low, high
+
+        return await self.db.read(fn)
+
     async def index_done(self, entries: Sequence[tuple[int, int]]) -> None:
         def fn(conn: sqlite3.Connection) -> None:
             conn.executemany("DELETE FROM index_pending WHERE message_id=? AND seq<=?", entries)
