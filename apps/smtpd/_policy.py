@@ -15,9 +15,6 @@ errors become replies only in ``reply_for``.
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import email.utils
 from typing import Any
 
 import attrs
@@ -151,11 +148,11 @@ class SubmissionPolicy:
     ) -> Reply | None:
         assert submitter is not None and event.mail_from.path is not None
         account_id = submitter.account.id
-        senders = from_addresses(event.data)
-        if not senders:
+        try:
+            # the parser that stores the message decides who it is from
+            await self.engine.check_message_senders(account_id, event.data)
+        except mailcore.SenderNotAllowed:
             return FROM_HEADER_REFUSED
-        for address in senders:
-            await self.engine.check_sender(account_id, address)
         recipients = tuple(dict.fromkeys(mailbox(r.path) for r in event.recipients))
         await self.engine.submit(
             account_id,
@@ -165,16 +162,6 @@ class SubmissionPolicy:
             dsn=dsn_parameters(event),
         )
         return None
-
-
-def from_addresses(raw: bytes) -> list[str]:
-    """The addresses of every From header of ``raw`` (empty if none)."""
-    end = raw.find(b"\r\n\r\n")
-    head = raw if end < 0 else raw[: end + 2]
-    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    headers = parser.parsebytes(head)
-    values = [str(v) for v in headers.get_all("From", [])]
-    return [addr for _, addr in email.utils.getaddresses(values) if addr]
 
 
 def dsn_parameters(event: MessageComplete) -> dict[str, Any]:

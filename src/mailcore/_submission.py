@@ -93,6 +93,22 @@ class Sending:
             return
         raise SenderNotAllowed(address)
 
+    async def check_message_senders(self, account_id: int, raw: bytes) -> None:
+        """Refuse a message whose From or Sender names anyone but the account.
+
+        The message is read with the same parser that stores it, so what is
+        checked is exactly what recipients will see; a message with several
+        From fields (which readers resolve differently) is refused outright.
+        """
+        parsed = parse_message(raw)
+        from_fields = [value for name, value in parsed.headers if name.strip().lower() == "from"]
+        if not from_fields or not parsed.from_:
+            raise SenderNotAllowed("(no From header)")
+        if len(from_fields) > 1:
+            raise SenderNotAllowed("(several From headers)")
+        for address in dict.fromkeys(a.addr for a in (*parsed.from_, *parsed.sender)):
+            await self.check_sender(account_id, address)
+
     async def submit(
         self,
         account_id: int,
@@ -118,6 +134,7 @@ class Sending:
             from mailcore.errors import MessageTooLarge
 
             raise MessageTooLarge("message too large")
+        await self.check_message_senders(account_id, raw)
         local: list[str] = []
         remote: dict[str, list[str]] = {}
         for rcpt in dict.fromkeys(recipients):
@@ -195,6 +212,7 @@ class Sending:
         if not recipients:
             raise InvalidArgument("no recipients")
         await self.check_sender(account_id, mail_from)
+        await self.check_message_senders(account_id, raw)
         parsed = parse_message(raw)
         async with self._blob_in_flight(raw) as ref:
             payload: dict[str, Any] = {

@@ -425,3 +425,27 @@ async def test_submission_from_header_must_be_the_account(
                 assert reply.enhanced == "5.7.1"
         [delivered] = await inbox(engine, "carol@example.com")
         assert delivered.subject == "from Bob <bob@example.com>"
+
+
+SPOOFED_HEADERS = [
+    b"From : Alice CEO <alice@example.com>\r\nFrom: bob@example.com\r\n",  # obsolete space before the colon
+    b"From: bob@example.com\r\nFrom: Alice <alice@example.com>\r\n",  # two From fields
+    b"From: bob@example.com, Alice <alice@example.com>\r\n",  # a second author
+    b"From: bob@example.com\r\nSender: alice@example.com\r\n",  # someone else as Sender
+    b"From: =?utf-8?q?Alice?= <alice@example.com>\r\n",  # encoded display name, other address
+    b"Subject: no author at all\r\n",
+]
+
+
+@pytest.mark.parametrize("headers", SPOOFED_HEADERS)
+async def test_submission_refuses_every_way_to_claim_another_author(
+    smtpd: Ports, engine: mailcore.Engine, carol: mailcore.Account, headers: bytes
+) -> None:
+    with trio.fail_after(10):
+        c = await _submission_session(smtpd.submissions)
+        assert (await c.command("MAIL FROM:<bob@example.com>")).code == 250
+        assert (await c.command("RCPT TO:<carol@example.com>")).code == 250
+        assert (await c.command("DATA")).code == 354
+        reply = await c.command(headers + b"To: carol@example.com\r\n\r\nwire the money\r\n.")
+        assert (reply.code, reply.enhanced) == (550, "5.7.1"), reply
+        assert await inbox(engine, "carol@example.com") == []

@@ -155,3 +155,21 @@ async def test_built_message_is_well_formed(bob_api: ApiClient, engine: mailcore
     assert msg["Subject"] == "Grüße" and msg["Message-ID"] and msg["Date"]
     assert msg.get_content_type() == "multipart/alternative"
     assert b"\r\n" in raw and b"\n" not in raw.replace(b"\r\n", b"")
+
+
+async def test_a_draft_written_elsewhere_cannot_send_as_someone_else(
+    bob_api: ApiClient, engine: mailcore.Engine, bob: mailcore.Account, carol: mailcore.Account
+) -> None:
+    # a draft APPENDed over IMAP can hold any headers; sending it must still be honest
+    forged = (
+        b"From: bob@example.com, Alice CEO <alice@example.com>\r\nTo: carol@example.com\r\n"
+        b"Subject: wire\r\n\r\nplease wire the money\r\n"
+    )
+    draft = await engine.save_draft(bob.id, forged)
+    with trio.fail_after(20):
+        reply = await bob_api.post("/send", {"draft_id": str(draft.message_id), "undo": False})
+        assert reply.status == 403, reply.body
+        assert reply.json["errors"][0]["field"] == "from"
+        undoable = await bob_api.post("/send", {"draft_id": str(draft.message_id)})
+        assert undoable.status == 403, undoable.body
+    assert (await engine.label(carol.id, "INBOX")).messages == 0
