@@ -4,6 +4,7 @@ recipient lookup that delivery asks on every message. Mixed into
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 import trio
@@ -91,30 +92,38 @@ class Accounts:
     async def authenticate(self, address: str, password: str, *, remote: str | None = None) -> Account:
         """Check a password. Failure says nothing about which part was wrong.
 
-        Failed attempts are counted per client address (``remote``) and per
-        account: past a few, each answer is delayed longer (up to 30 s), and
-        past many, attempts are refused with :class:`TooManyAttempts` until
-        the window passes, whatever the password.
+        Attempts are counted per account (every spelling of one address is one
+        account) and failures per client address (an IPv6 client by its /64):
+        past a few, each failure is answered later (up to 30 s), and past
+        many, attempts are refused with :class:`TooManyAttempts` until the
+        window passes, whatever the password. An account's attempt is counted
+        before its password is checked, so guesses sent in parallel cannot
+        slip past the limit; a successful login clears that count.
         """
         cache = self.stores.cache
-        key_user = f"authfail:user:{address.strip().lower()}"
-        key_ip = f"authfail:ip:{remote}" if remote else None
-        failures = max(
-            int(await cache.get(key_user) or 0),
-            int(await cache.get(key_ip) or 0) if key_ip else 0,
-        )
-        if failures >= self.LOGIN_BLOCK_FAILURES:
+        try:
+            user = normalize_address(address)
+        except InvalidName:
+            user = "(not an address)"
+        key_user = f"authfail:user:{user}"
+        key_ip = f"authfail:ip:{_client_bucket(remote)}" if remote else None
+        if key_ip and int(await cache.get(key_ip) or 0) >= self.LOGIN_BLOCK_FAILURES:
+            raise TooManyAttempts(self.LOGIN_WINDOW)
+        attempts = await cache.incr(key_user, self.LOGIN_WINDOW)
+        if attempts > self.LOGIN_BLOCK_FAILURES:
             raise TooManyAttempts(self.LOGIN_WINDOW)
         try:
-            return await self._check_password(address, password)
+            account = await self._check_password(address, password)
         except AuthenticationFailed:
-            counts = [await cache.incr(key_user, self.LOGIN_WINDOW)]
+            counts = [attempts]
             if key_ip:
                 counts.append(await cache.incr(key_ip, self.LOGIN_WINDOW))
             over = max(counts) - self.LOGIN_FREE_FAILURES
             if over > 0:
                 await trio.sleep(min(2.0 ** (over - 1), 30.0))
             raise
+        await cache.delete(key_user)
+        return account
 
     async def _check_password(self, address: str, password: str) -> Account:
         try:
@@ -213,3 +222,14 @@ class Accounts:
         if self._domains is None or self._domains[1] <= now:
             self._domains = (frozenset(await self.meta.list_domains()), now + self.RECIPIENT_CACHE_SECONDS)
         return domain.lower().rstrip(".") in self._domains[0]
+
+
+def _client_bucket(remote: str) -> str:
+    """Whom to count failures against: an IPv4 address, or an IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(remote.strip("[]"))
+    except ValueError:
+        return remote
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

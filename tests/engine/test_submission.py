@@ -149,3 +149,44 @@ async def test_identical_bytes_delivered_again_survive_collection(
     again = await engine.deliver(raw, ["carol@example.com"])
     assert await engine.collect_blobs(grace=0) == 0
     assert await engine.message_bytes(carol.id, again.message_ids["carol@example.com"]) == raw
+
+
+async def test_every_spelling_of_an_address_shares_one_count(engine: mailcore.Engine, bob: mailcore.Account) -> None:
+    for spelling in ["bob@example.com", "BOB@example.com.", "<bob@example.com>", " bob@Example.Com "]:
+        with pytest.raises(mailcore.AuthenticationFailed):
+            await engine.authenticate(spelling, "wrong", remote=None)
+    assert int(await engine.stores.cache.get("authfail:user:bob@example.com") or 0) == 4
+
+
+async def test_parallel_guesses_cannot_pass_the_limit(
+    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "LOGIN_BLOCK_FAILURES", 5)
+    monkeypatch.setattr(engine, "LOGIN_FREE_FAILURES", 100)  # no delays: only the limit is under test
+    checked = 0
+    original = engine._check_password
+
+    async def counting(address: str, password: str) -> mailcore.Account:
+        nonlocal checked
+        checked += 1
+        return await original(address, password)
+
+    monkeypatch.setattr(engine, "_check_password", counting)
+
+    async def guess(i: int) -> None:
+        with pytest.raises(mailcore.AuthenticationFailed):
+            await engine.authenticate("bob@example.com", f"guess{i}", remote=f"10.1.{i}.1")
+
+    with trio.fail_after(30):
+        async with trio.open_nursery() as nursery:
+            for i in range(40):
+                nursery.start_soon(guess, i)
+    assert checked == 5  # every other guess was refused before its password was looked at
+
+
+async def test_ipv6_clients_are_counted_by_their_64(engine: mailcore.Engine, bob: mailcore.Account) -> None:
+    with pytest.raises(mailcore.AuthenticationFailed):
+        await engine.authenticate("nobody@example.com", "x", remote="2001:db8:1:2::17")
+    with pytest.raises(mailcore.AuthenticationFailed):
+        await engine.authenticate("nobody2@example.com", "x", remote="2001:db8:1:2:ffff::1")
+    assert int(await engine.stores.cache.get("authfail:ip:2001:db8:1:2::/64") or 0) == 2
