@@ -194,7 +194,9 @@ class Session:
         self.tls = config.tls
         self.nursery = nursery
         limits = engine.config.limits
-        self.receiver = CommandReceiver(max_literal_size=limits.max_literal_size)
+        # before login a literal of any kind (LITERAL+ too) is at most a few KB:
+        # nobody unauthenticated can make the server hold megabytes
+        self.receiver = CommandReceiver(max_literal_size=_PRE_AUTH_LITERAL)
         self.state: State = "not_authenticated"
         self.account_id = 0
         self.selected: SelectedMailbox | None = None
@@ -535,6 +537,7 @@ class Session:
     async def _logged_in(self, account: mailcore.Account) -> None:
         self.account_id = account.id
         self.state = "authenticated"
+        self.receiver.max_literal_size = self.engine.config.limits.max_literal_size
         self.nursery.start_soon(self.watch, account.id)
 
     async def _authenticate(self, command: Authenticate) -> bytes:

@@ -189,3 +189,22 @@ async def test_logout_and_id_and_namespace(server: Server) -> None:
         assert lines == [b"* ENABLED CONDSTORE QRESYNC"]
         lines = await raw.ok(b"LOGOUT")
         assert lines[0].startswith(b"* BYE")
+
+
+async def test_nobody_unauthenticated_can_make_the_server_hold_big_literals(server: Server) -> None:
+    with trio.fail_after(20):
+        raw = await RawClient.connect(server, login=None)
+        # a non-synchronizing literal needs no go-ahead: the server must refuse it and swallow it
+        big = 200_000
+        await raw.send(b"a1 LOGIN {%d+}\r\n" % big + b"x" * big + b" pw\r\n")
+        lines, done = await raw.until(b"a1")
+        assert b"AUTHENTICATIONFAILED" not in done and (b"TOOBIG" in done or b"too large" in done.lower()), done
+        _, done = await raw.command(b"NOOP")
+        assert done.endswith(b"OK NOOP completed")
+        # after login the full literal size applies again
+        await raw.ok(b"LOGIN bob@example.com bob-password")
+        body = b"Subject: big\r\n\r\n" + b"y" * big + b"\r\n"
+        await raw.send(b"a2 APPEND INBOX {%d+}\r\n" % len(body) + body + b"\r\n")
+        _, done = await raw.until(b"a2")
+        assert b"OK" in done, done
+        await raw.aclose()
