@@ -74,7 +74,13 @@ def sanitize_html(
     def attribute(element: str, name: str, value: str) -> str | None:
         nonlocal blocked
         if name == "style":
-            kept = [d for d in value.split(";") if d.strip() and not _DANGEROUS_CSS.search(d)]
+            # a CSS escape (u\\72l) or comment can spell url( in a way a pattern misses:
+            # such declarations are dropped whole
+            kept = [
+                d
+                for d in value.split(";")
+                if d.strip() and "\\" not in d and "/*" not in d and "\x00" not in d and not _DANGEROUS_CSS.search(d)
+            ]
             return "; ".join(d.strip() for d in kept) or None
         if name == "href":
             if value.strip().lower().startswith(("data:", "cid:")):

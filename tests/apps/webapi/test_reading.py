@@ -119,3 +119,18 @@ async def test_contacts_and_insights(bob_api: ApiClient, bob_mail: dict[str, Any
     assert contacts.status == 200
     assert "alice@ext.org" in [c["address"] for c in contacts.json["items"]]
     assert insights.status == 200 and isinstance(insights.json["insights"], dict)
+
+
+def test_css_escapes_cannot_smuggle_remote_images() -> None:
+    from apps.webapi._sanitize import sanitize_html
+
+    for style in (
+        "background:u\\72l(https://tracker.example/p.gif)",
+        "background:\\75rl(https://tracker.example/p.gif)",
+        "background-image:i\\6d age-set(https://tracker.example/p.gif 1x)",
+        "background:u/**/rl(https://tracker.example/p.gif)",
+        "background:url(https://tracker.example/p.gif)",
+    ):
+        out = sanitize_html(f'<div style="color:red;{style}">x</div>', cid_url=lambda c: None).html
+        assert "tracker.example" not in out, (style, out)
+        assert "color:red" in out.replace(" ", "")
