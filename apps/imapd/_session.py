@@ -193,7 +193,6 @@ class Session:
         self.config = config
         self.tls = config.tls
         self.nursery = nursery
-        limits = engine.config.limits
         # before login a literal of any kind (LITERAL+ too) is at most a few KB:
         # nobody unauthenticated can make the server hold megabytes
         self.receiver = CommandReceiver(max_literal_size=_PRE_AUTH_LITERAL)
