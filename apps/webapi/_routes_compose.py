@@ -31,7 +31,7 @@ from ._schemas import (
     UploadOut,
     UploadQuery,
 )
-from ._uploads import UploadTooLarge
+from ._uploads import UploadSpaceFull, UploadTooLarge
 
 MAX_SCHEDULE_AHEAD = 366 * 86400
 _FILENAME_BAD = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -285,6 +285,10 @@ async def upload(ctx: Context, query: UploadQuery) -> UploadOut:
         ctype = "application/octet-stream"
     try:
         stored = await ctx.uploads.store(ctx.account_id, filename, ctype, request.body, limit)
+    except UploadSpaceFull:
+        raise Problem(
+            "too-large", "Your uploads waiting to be sent fill your upload space: send or remove some first"
+        ) from None
     except UploadTooLarge:
         raise Problem("too-large", f"An upload may be at most {limit} bytes") from None
     return UploadOut(stored.id, stored.filename, stored.content_type, stored.size, rfc3339(stored.expires))

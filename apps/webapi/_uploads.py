@@ -38,6 +38,16 @@ class UploadTooLarge(Exception):
     pass
 
 
+class UploadSpaceFull(UploadTooLarge):
+    """The account's uploads waiting to be sent already fill its space."""
+
+
+#: uploads one account may keep waiting at once (each is also size-limited)
+MAX_UPLOADS_PER_ACCOUNT = 100
+#: bytes of waiting uploads per account, as a multiple of the per-upload limit
+SPACE_PER_ACCOUNT_FACTOR = 4
+
+
 class Uploads:
     def __init__(self, directory: Path) -> None:
         self._root = directory
@@ -52,6 +62,10 @@ class Uploads:
         past ``limit`` bytes, stop and raise :class:`UploadTooLarge`."""
         folder = self._folder(account_id)
         await folder.mkdir(parents=True, exist_ok=True)
+        count, used = await trio.to_thread.run_sync(_usage, Path(str(folder)))
+        if count >= MAX_UPLOADS_PER_ACCOUNT:
+            raise UploadSpaceFull()
+        space = SPACE_PER_ACCOUNT_FACTOR * limit - used
         upload_id = "up_" + secrets.token_urlsafe(16)
         data_path = folder / f"{upload_id}.bin"
         size = 0
@@ -61,6 +75,8 @@ class Uploads:
                     size += len(chunk)
                     if size > limit:
                         raise UploadTooLarge()
+                    if size > space:
+                        raise UploadSpaceFull()
                     await out.write(chunk)
         except BaseException:
             with trio.CancelScope(shield=True):
@@ -110,3 +126,18 @@ class Uploads:
                     pass
 
         await trio.to_thread.run_sync(sweep_sync)
+
+
+def _usage(folder: Path) -> tuple[int, int]:
+    """(count, bytes) of the uploads an account keeps waiting."""
+    count = used = 0
+    horizon = time.time() - UPLOAD_TTL
+    for path in folder.glob("up_*.bin"):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if st.st_mtime >= horizon:
+            count += 1
+            used += st.st_size
+    return count, used

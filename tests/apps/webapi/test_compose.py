@@ -173,3 +173,14 @@ async def test_a_draft_written_elsewhere_cannot_send_as_someone_else(
         undoable = await bob_api.post("/send", {"draft_id": str(draft.message_id)})
         assert undoable.status == 403, undoable.body
     assert (await engine.label(carol.id, "INBOX")).messages == 0
+
+
+async def test_uploads_waiting_per_account_are_capped(bob_api: ApiClient, monkeypatch: Any) -> None:
+    from apps.webapi import _uploads
+
+    monkeypatch.setattr(_uploads, "MAX_UPLOADS_PER_ACCOUNT", 2)
+    with trio.fail_after(20):
+        for expected in (201, 201, 413):
+            reply = await bob_api.post("/uploads", data=b"x" * 10, query={"filename": "a.txt"},
+                                       headers={"Content-Type": "text/plain"})
+            assert reply.status == expected, reply.body
