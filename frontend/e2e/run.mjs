@@ -65,6 +65,17 @@ async function axe(name, p = page) {
   expect(bad.length === 0, `axe on ${name}: ${JSON.stringify(bad, null, 1)}`);
 }
 
+/** Poll until `fn` answers something truthy (a condition, not a fixed wait). */
+async function until(fn, message, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const row = (p, text) => p.getByRole('list', { name: 'Conversations' }).getByRole('link', { name: new RegExp(text) });
 
 const flows = {
@@ -220,9 +231,14 @@ const flows = {
     await page.getByText('Sending undone').waitFor();
     await page.getByRole('dialog', { name: 'Never mind' }).waitFor();
     await page.getByRole('dialog', { name: 'Never mind' }).getByRole('button', { name: 'Discard draft' }).click();
-    await page.waitForTimeout(4000);
+    await page.getByRole('dialog', { name: 'Never mind' }).waitFor({ state: 'detached' });
+    // cancelled: nothing waits to be sent, so it can never arrive
+    const waiting = await api(DEMO, 'GET', '/scheduled');
+    expect(waiting.items.length === 0, `still scheduled: ${JSON.stringify(waiting.items)}`);
     const bob = await api(BOB, 'GET', '/threads?label=INBOX');
     expect(!bob.items.some((t) => t.subject === 'Never mind'), 'undone message arrived');
+    const sent = await api(DEMO, 'GET', '/threads?label=Sent');
+    expect(!sent.items.some((t) => t.subject === 'Never mind'), 'undone message is in Sent');
   },
 
   async 'compose to a second local account and see it arrive there'() {
@@ -239,7 +255,6 @@ const flows = {
     await page.keyboard.type('Launch is on');
     await page.getByRole('button', { name: 'Bold' }).click();
     await page.keyboard.type(' Tuesday.');
-    await page.waitForTimeout(3500);
     await win.getByText('Draft saved').waitFor();
     await shot('13-compose');
     await axe('compose');
@@ -251,6 +266,102 @@ const flows = {
     await frame.locator('b, strong').getByText('Launch is on').waitFor();
     await shot('14-arrived-at-bob', bobPage);
     await bobCtx.close();
+  },
+
+  async 'reopen a draft'() {
+    await page.goto(server.base + '/label/INBOX');
+    await row(page, 'Budget review').waitFor();
+    await page.getByRole('button', { name: 'Compose' }).click();
+    const win = page.getByRole('dialog', { name: /New Message|Agenda for Thursday/ });
+    await win.getByRole('combobox', { name: 'To' }).fill(BOB);
+    await win.getByRole('combobox', { name: 'To' }).press('Enter');
+    await win.getByRole('button', { name: 'Cc', exact: true }).click();
+    await win.getByRole('combobox', { name: 'Cc' }).fill('carol@example.net');
+    await win.getByRole('combobox', { name: 'Cc' }).press('Enter');
+    await win.getByLabel('Subject').fill('Agenda for Thursday');
+    await win.getByRole('textbox', { name: 'Message body' }).click();
+    await page.keyboard.type('First point: the budget.');
+    await win.locator('input[type=file]').setInputFiles({ name: 'agenda.txt', mimeType: 'text/plain', buffer: Buffer.from('1. budget\n2. hiring\n') });
+    await win.getByRole('progressbar', { name: 'Uploading agenda.txt' }).waitFor({ state: 'detached' });
+    await win.getByText('Draft saved').waitFor();
+    await win.getByRole('button', { name: 'Save & close' }).click();
+    await win.waitFor({ state: 'detached' });
+    await until(async () => (await api(DEMO, 'GET', '/drafts')).items.some((d) => d.subject === 'Agenda for Thursday'), 'the draft in Drafts');
+    await page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: /^Drafts/ }).click();
+    await page.waitForURL(/\/label\/Drafts/);
+    await row(page, 'Agenda for Thursday').click();
+    const again = page.getByRole('dialog', { name: 'Agenda for Thursday' });
+    await again.waitFor();
+    await again.getByRole('button', { name: `Remove ${BOB}` }).waitFor();
+    await again.getByRole('button', { name: 'Remove carol@example.net' }).waitFor();
+    expect((await again.getByLabel('Subject').inputValue()) === 'Agenda for Thursday', 'subject not restored');
+    await again.getByRole('textbox', { name: 'Message body' }).getByText('First point: the budget.').waitFor();
+    await again.getByRole('list', { name: 'Attachments' }).getByText('agenda.txt').waitFor();
+    await again.getByRole('progressbar', { name: 'Uploading agenda.txt' }).waitFor({ state: 'detached' });
+    expect(await page.getByRole('region', { name: 'Conversation', exact: true }).count() === 0, 'the draft opened as a conversation');
+    await shot('15a-draft-reopened');
+    await axe('reopened draft');
+    await again.getByRole('textbox', { name: 'Message body' }).click();
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type(' Second point: hiring.');
+    await again.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByText('Message sent').waitFor();
+    await again.waitFor({ state: 'detached' });
+    // it arrives at Bob's with the edit and the attachment, and leaves Drafts
+    const got = await until(async () => {
+      const inbox = await api(BOB, 'GET', '/threads?label=INBOX');
+      const t = inbox.items.find((x) => x.subject === 'Agenda for Thursday');
+      return t && (await api(BOB, 'GET', `/threads/${t.id}`));
+    }, 'the reopened draft at Bob\'s');
+    const m = got.messages[got.messages.length - 1];
+    expect(m.text.includes('First point: the budget.') && m.text.includes('Second point: hiring.'), `body: ${m.text}`);
+    expect(m.attachments.some((a) => a.filename === 'agenda.txt'), `attachments: ${JSON.stringify(m.attachments)}`);
+    expect(m.cc.some((a) => a.address === 'carol@example.net'), `cc: ${JSON.stringify(m.cc)}`);
+    const drafts = await api(DEMO, 'GET', '/drafts');
+    expect(!drafts.items.some((d) => d.subject === 'Agenda for Thursday'), 'the sent draft is still in Drafts');
+    await row(page, 'Agenda for Thursday').waitFor({ state: 'detached' });
+    await shot('15b-draft-sent');
+  },
+
+  async 'schedule send, then cancel it'() {
+    await page.goto(server.base + '/label/INBOX');
+    await row(page, 'Budget review').waitFor();
+    await page.getByRole('button', { name: 'Compose' }).click();
+    const win = page.getByRole('dialog', { name: /New Message|Later, maybe/ });
+    await win.getByRole('combobox', { name: 'To' }).fill(BOB);
+    await win.getByLabel('Subject').fill('Later, maybe');
+    await win.getByRole('textbox', { name: 'Message body' }).click();
+    await page.keyboard.type('This is scheduled and then cancelled.');
+    await win.getByRole('button', { name: 'More send options' }).click();
+    await page.getByRole('menuitem', { name: 'Schedule send' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Schedule send' });
+    // five minutes ahead, in the browser's local time
+    const local = await page.evaluate(() => {
+      const d = new Date(Date.now() + 5 * 60_000);
+      const pad = (n) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    });
+    await dialog.getByLabel('Pick date & time').fill(local);
+    await dialog.getByRole('button', { name: 'Schedule send' }).click();
+    await page.getByText(/Send scheduled for/).waitFor();
+    await win.waitFor({ state: 'detached' });
+    await page.getByRole('navigation', { name: 'Mail' }).getByRole('link', { name: 'Scheduled' }).click();
+    const list = page.getByRole('list', { name: 'Scheduled messages' });
+    await list.getByText('Later, maybe').waitFor();
+    await list.getByText(BOB).waitFor();
+    await shot('15c-scheduled');
+    await axe('scheduled list');
+    await list.getByRole('button', { name: 'Cancel send of Later, maybe' }).click();
+    await page.getByText('Scheduled send cancelled').waitFor();
+    await page.getByText('No scheduled messages').waitFor();
+    await shot('15d-scheduled-cancelled');
+    // nothing is left to send it, and it is nowhere: not at Bob's, not in Sent, not a draft
+    const waiting = await api(DEMO, 'GET', '/scheduled');
+    expect(waiting.items.length === 0, `still scheduled: ${JSON.stringify(waiting.items)}`);
+    const bob = await api(BOB, 'GET', '/threads?q=subject:%22Later%2C%20maybe%22');
+    expect(bob.items.length === 0, 'the cancelled message arrived');
+    const sent = await api(DEMO, 'GET', '/threads?label=Sent');
+    expect(!sent.items.some((t) => t.subject === 'Later, maybe'), 'the cancelled message is in Sent');
   },
 
   async 'keyboard-only triage with j, k, o, e and #'() {
@@ -293,7 +404,8 @@ const flows = {
     ]) {
       await page.goto(server.base + url);
       await page.getByText(wait).first().waitFor();
-      await page.waitForTimeout(300);
+      // two painted frames: the charts have measured their containers
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
       await shot(`17-${name}`);
       await axe(name);
     }

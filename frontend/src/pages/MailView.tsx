@@ -3,10 +3,11 @@
 import { useCallback, useEffect, useMemo, useRef, type MouseEvent } from 'react';
 import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { useQueryClient } from '@tanstack/react-query';
-import { prefetchThread, useLabels, useMe, useThreads } from '../api/hooks';
+import { prefetchThread, threadQuery, useLabels, useMe, useThreads } from '../api/hooks';
 import { useThreadActions } from '../api/actions';
 import { ApiError } from '../api/client';
 import type { Label } from '../api/types';
+import { draftInit } from '../lib/draft';
 import { findLabel, routeLabelTitle } from '../lib/labels';
 import { listPath, parseMailPath, threadPath, type MailRoute } from '../lib/route';
 import { useShortcuts } from '../lib/shortcuts';
@@ -81,13 +82,27 @@ function Mail({ route }: { route: MailRoute }) {
     items.findIndex((t) => t.id === (route.threadId ?? cursor)),
   );
 
+  const inDrafts = label?.role === 'drafts';
   const open = useCallback(
     (id: string) => {
-      prefetchThread(qc, id); // the request starts before React renders the route
       useUi.getState().setCursor(id);
+      if (inDrafts) {
+        // Like Gmail, a draft opens in the compose window; a conversation
+        // whose last message is not a draft opens as usual.
+        void qc
+          .fetchQuery(threadQuery(id))
+          .then((t) => {
+            const init = draftInit(t, labels.data);
+            if (init) useUi.getState().openCompose(init);
+            else navigate(threadPath(route, id) + search);
+          })
+          .catch(() => navigate(threadPath(route, id) + search));
+        return;
+      }
+      prefetchThread(qc, id); // the request starts before React renders the route
       navigate(threadPath(route, id) + search);
     },
-    [navigate, route, search, qc],
+    [navigate, route, search, qc, inDrafts, labels.data],
   );
 
   const backToList = useCallback(() => {

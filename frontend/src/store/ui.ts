@@ -1,6 +1,7 @@
 /** UI state that is not server state: selection, compose windows, toasts, prefs. */
 
 import { create } from 'zustand';
+import type { Attachment } from '../api/types';
 
 export type Density = 'comfortable' | 'compact';
 export type Connection = 'online' | 'connecting' | 'offline';
@@ -17,6 +18,8 @@ export interface ComposeInit {
   forward?: boolean;
   draftId?: string | null;
   threadId?: string | null;
+  /** a reopened draft's attachments, uploaded again so that saving keeps them */
+  attachments?: Attachment[];
 }
 
 export interface ComposeWindow {

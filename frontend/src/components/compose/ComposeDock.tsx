@@ -12,6 +12,15 @@ function Window({ w }: { w: ComposeWindow }) {
   const phone = !useMedia('(min-width: 768px)');
   const update = (patch: Partial<ComposeWindow>) => useUi.getState().updateCompose(w.key, patch);
   const close = useCallback(() => useUi.getState().closeCompose(w.key), [w.key]);
+  // the window stays known by its draft's latest id (opening that draft again raises it)
+  const onDraftId = useCallback(
+    (id: string) => {
+      const ui = useUi.getState();
+      const cur = ui.composes.find((c) => c.key === w.key);
+      if (cur && cur.init.draftId !== id) ui.updateCompose(w.key, { init: { ...cur.init, draftId: id } });
+    },
+    [w.key],
+  );
   const title = subject.trim() || 'New Message';
   const full = w.maximized || phone;
 
@@ -67,7 +76,7 @@ function Window({ w }: { w: ComposeWindow }) {
           </button>
         </div>
         <div className={w.minimized ? 'hidden' : 'flex min-h-0 flex-1 flex-col'}>
-          <ComposeForm ref={form} init={w.init} variant="window" onClose={close} onSubject={setSubject} minHeight={full ? 320 : 160} />
+          <ComposeForm ref={form} init={w.init} variant="window" onClose={close} onSubject={setSubject} onDraftId={onDraftId} minHeight={full ? 320 : 160} />
         </div>
       </section>
     </div>

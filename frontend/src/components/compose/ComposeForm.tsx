@@ -6,7 +6,7 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState, type DragEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import * as api from '../../api/endpoints';
-import { ApiError } from '../../api/client';
+import { ApiError, fetchBlob } from '../../api/client';
 import { keys, useMe } from '../../api/hooks';
 import type { Compose } from '../../api/types';
 import { parseAddress, size } from '../../lib/format';
@@ -40,6 +40,8 @@ interface Props {
   onClose: () => void;
   /** the subject changed: the window title follows it */
   onSubject?: (s: string) => void;
+  /** the draft was saved under a new id (every save stores it anew) */
+  onDraftId?: (id: string) => void;
   minHeight?: number;
 }
 
@@ -58,7 +60,7 @@ export interface ComposeHandle {
 }
 
 export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm(
-  { init, variant, onClose, onSubject, minHeight },
+  { init, variant, onClose, onSubject, onDraftId, minHeight },
   ref,
 ) {
   const me = useMe();
@@ -85,6 +87,10 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
   const dirty = useRef(false);
   const saving = useRef<Promise<void> | null>(null);
   const closed = useRef(false);
+  /** upload ids by entry key, kept in step with the uploads at once (state lags) */
+  const attached = useRef(new Map<number, string>());
+  /** uploads still running, by entry key */
+  const pending = useRef(new Map<number, Promise<unknown>>());
 
   const signature = me.data?.signature ?? '';
   const [initialHtml] = useState(() =>
@@ -106,10 +112,12 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       subject,
       html,
       text,
-      attachments: uploads.filter((u) => u.id).map((u) => u.id as string),
+      attachments: [...attached.current.values()],
       in_reply_to: init.inReplyTo ?? null,
       forward: init.forward ?? false,
     };
+    // uploads is a dependency so that a finished upload makes a new payload
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [to, cc, bcc, subject, uploads, init.inReplyTo, init.forward, quote]);
 
   const isEmpty = useCallback(() => {
@@ -121,13 +129,21 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
   const save = useCallback(async (): Promise<void> => {
     if (saving.current) await saving.current;
     if (!dirty.current || isEmpty()) return;
+    // Saving while an attachment uploads would store the draft without it:
+    // wait for it when closing, else save once it is done (it marks the form dirty).
+    if (pending.current.size) {
+      if (!closed.current) return;
+      await Promise.allSettled([...pending.current.values()]);
+    }
     dirty.current = false;
     setStatus('saving');
     const run = (async () => {
       try {
         const body = payload();
-        if (draftId.current) await api.updateDraft(draftId.current, body);
-        else draftId.current = (await api.createDraft(body)).id;
+        // PUT stores the draft anew and answers its new id
+        const saved = draftId.current ? await api.updateDraft(draftId.current, body) : await api.createDraft(body);
+        draftId.current = saved.id;
+        onDraftId?.(saved.id);
         if (!closed.current) setStatus('saved');
         void qc.invalidateQueries({ queryKey: keys.labels });
       } catch {
@@ -138,7 +154,7 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
     saving.current = run;
     await run;
     saving.current = null;
-  }, [payload, isEmpty, qc]);
+  }, [payload, isEmpty, qc, onDraftId]);
 
   // Autosave every few seconds while there are changes.
   useEffect(() => {
@@ -174,36 +190,56 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
     useUi.getState().toast('Draft discarded');
   };
 
+  /** Upload a file (or get it first, for a reopened draft's attachments) as a new entry. */
+  const startUpload = (name: string, bytes: number, file: () => Promise<File>, changes = true) => {
+    const key = uploadKey++;
+    const abort = new AbortController();
+    setUploads((u) => [...u, { key, name, size: bytes, progress: 0, id: null, error: null, abort }]);
+    const update = (patch: Partial<Upload>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
+    const run = file()
+      .then((f) => api.upload(f, (progress) => update({ progress }), abort.signal))
+      .then((res) => {
+        if (abort.signal.aborted) return;
+        attached.current.set(key, res.id);
+        update({ id: res.id, progress: 1 });
+        if (changes) touch();
+      })
+      .catch((e: unknown) => {
+        if (e instanceof DOMException && e.name === 'AbortError') return;
+        update({ error: e instanceof ApiError ? e.message : 'Upload failed' });
+      })
+      .finally(() => pending.current.delete(key));
+    pending.current.set(key, run);
+  };
+
   const addFiles = (files: FileList | File[]) => {
     const list = Array.from(files);
     let total = uploads.reduce((n, u) => n + (u.error ? 0 : u.size), 0);
     for (const file of list) {
-      const key = uploadKey++;
-      const abort = new AbortController();
-      const entry: Upload = { key, name: file.name, size: file.size, progress: 0, id: null, error: null, abort };
       if (file.size > FILE_LIMIT || total + file.size > ATTACHMENT_LIMIT) {
-        entry.error =
+        const error =
           file.size > FILE_LIMIT
             ? `Too large: a file can be at most ${size(FILE_LIMIT)}`
             : `Too large: attachments can total ${size(ATTACHMENT_LIMIT)}`;
-        setUploads((u) => [...u, entry]);
+        setUploads((u) => [
+          ...u,
+          { key: uploadKey++, name: file.name, size: file.size, progress: 0, id: null, error, abort: new AbortController() },
+        ]);
         continue;
       }
       total += file.size;
-      setUploads((u) => [...u, entry]);
-      const update = (patch: Partial<Upload>) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, ...patch } : x)));
-      api
-        .upload(file, (progress) => update({ progress }), abort.signal)
-        .then((res) => {
-          update({ id: res.id, progress: 1 });
-          touch();
-        })
-        .catch((e: unknown) => {
-          if (e instanceof DOMException && e.name === 'AbortError') return;
-          update({ error: e instanceof ApiError ? e.message : 'Upload failed' });
-        });
+      startUpload(file.name, file.size, () => Promise.resolve(file));
     }
   };
+
+  // A reopened draft's attachments are uploaded again, so that every save keeps them.
+  useEffect(() => {
+    for (const a of init.attachments ?? []) {
+      const name = a.filename ?? 'attachment';
+      startUpload(name, a.size, async () => new File([await fetchBlob(a.url)], name, { type: a.content_type }), false);
+    }
+    // once, for the attachments the window opened with
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
 
   const invalid = [...to, ...cc, ...bcc].filter((r) => !parseAddress(r));
 
@@ -223,11 +259,23 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
     }
     setSending(true);
     const body = payload();
+    const sendAt = at ? at.toISOString() : null;
     try {
       if (saving.current) await saving.current;
-      // The content on screen is sent (a draft_id would send the last saved
-      // version); the draft is discarded once the send is accepted.
-      const res = await api.send({ ...body, send_at: at ? at.toISOString() : null, undo: true });
+      let res;
+      if (draftId.current && !init.inReplyTo) {
+        // A saved draft is brought up to date with the screen and sent by its
+        // id: the server sends it and takes it out of Drafts.
+        dirty.current = true;
+        await save();
+        if (dirty.current || !draftId.current) throw new Error('The draft could not be saved. Try again.');
+        res = await api.send({ draft_id: draftId.current, send_at: sendAt, undo: true });
+        draftId.current = null;
+      } else {
+        // A reply is sent from the screen (the server marks the original
+        // answered); its draft is discarded once the send is accepted.
+        res = await api.send({ ...body, send_at: sendAt, undo: true });
+      }
       closed.current = true;
       onClose();
       if (draftId.current) void api.deleteDraft(draftId.current).catch(() => undefined);
@@ -236,7 +284,16 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
       if (init.threadId) void qc.invalidateQueries({ queryKey: keys.threadAll(init.threadId) });
       const ui = useUi.getState();
       const reopen = () =>
-        ui.openCompose({ ...init, to, cc, bcc, subject, html: editor.current?.html() ?? (body.html ?? ''), draftId: null });
+        ui.openCompose({
+          ...init,
+          to,
+          cc,
+          bcc,
+          subject,
+          html: editor.current?.html() ?? (body.html ?? ''),
+          draftId: null,
+          attachments: undefined,
+        });
       if (at || (res.status === 'scheduled' && !(me.data?.undo_send_seconds ?? 0))) {
         void qc.invalidateQueries({ queryKey: keys.scheduled });
         ui.toast(`Send scheduled for ${at ? at.toLocaleString() : 'later'}`, {
@@ -267,7 +324,7 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
         });
       } else ui.toast('Message sent');
     } catch (e) {
-      setError(e instanceof ApiError ? e.message : 'The message could not be sent. Try again.');
+      setError(e instanceof Error && !(e instanceof TypeError) ? e.message : 'The message could not be sent. Try again.');
     } finally {
       setSending(false);
     }
@@ -384,6 +441,8 @@ export const ComposeForm = forwardRef<ComposeHandle, Props>(function ComposeForm
                 aria-label={`Remove attachment ${u.name}`}
                 onClick={() => {
                   u.abort.abort();
+                  attached.current.delete(u.key);
+                  pending.current.delete(u.key);
                   setUploads((x) => x.filter((y) => y.key !== u.key));
                   touch();
                 }}
