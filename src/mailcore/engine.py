@@ -88,7 +88,6 @@ class Engine(Accounts, Sending):
         self.config = config
         self.stores = stores
         self.meta = stores.meta
-        self._nursery = nursery
         self.supervisor = Supervisor(nursery, "engine")
         self._hasher = PasswordHasher(
             time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
