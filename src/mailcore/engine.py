@@ -388,6 +388,13 @@ class Engine(Accounts, Sending):
             ids.add(roles[LabelRole.STARRED])
         ids = self._gmail_rules(roles, ids)
         parsed = parse_message(raw)
+        if target.role is LabelRole.SENT and parsed.message_id:
+            # A mail client that sent through our submission port also APPENDs
+            # its own copy to Sent; like Gmail, keep the one copy we already have.
+            found = await self.meta.find_in_label(account_id, target.id, parsed.message_id)
+            if found is not None:
+                message_id, thread_id, uid = found
+                return AppendResult(message_id, thread_id, target.id, uid, target.uidvalidity)
         when = internal_date if internal_date is not None else time.time()
         async with self._blob_in_flight(raw) as ref:
             record = record_from_parsed(

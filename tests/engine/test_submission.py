@@ -190,3 +190,17 @@ async def test_ipv6_clients_are_counted_by_their_64(engine: mailcore.Engine, bob
     with pytest.raises(mailcore.AuthenticationFailed):
         await engine.authenticate("nobody2@example.com", "x", remote="2001:db8:1:2:ffff::1")
     assert int(await engine.stores.cache.get("authfail:ip:2001:db8:1:2::/64") or 0) == 2
+
+
+async def test_a_clients_own_sent_copy_is_not_stored_twice(
+    engine: mailcore.Engine, bob: mailcore.Account, carol: mailcore.Account
+) -> None:
+    raw = message("once in Sent", sender="bob@example.com", to="carol@example.com", message_id="once@example.com")
+    result = await engine.submit(bob.id, raw, mail_from="bob@example.com", recipients=["carol@example.com"])
+    # Thunderbird then APPENDs the message it sent to Sent over IMAP
+    appended = await engine.append(bob.id, "Sent", raw, flags=["\\Seen"])
+    assert appended.message_id == result.sent_message_id
+    assert (await engine.label(bob.id, "Sent")).messages == 1
+    # other labels still take every APPEND
+    await engine.append(bob.id, "Drafts", raw)
+    assert (await engine.label(bob.id, "Drafts")).messages == 1

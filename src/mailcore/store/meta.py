@@ -202,6 +202,9 @@ class MetaStore(Protocol):
     async def fetch_label(
         self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
     ) -> list[MessageMeta]: ...
+    async def find_in_label(self, account_id: int, label_id: int, header_id: str) -> tuple[int, int, int] | None:
+        """(message id, thread id, uid) of the newest message in a label with this Message-ID."""
+        ...
     async def blobs_referenced(self, refs: Sequence[str]) -> set[str]:
         """Which of these blob references some message (of any account) still uses."""
         ...

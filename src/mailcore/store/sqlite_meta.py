@@ -139,6 +139,7 @@ CREATE TABLE IF NOT EXISTS messages(
 CREATE INDEX IF NOT EXISTS messages_thread ON messages(thread_id, internal_date);
 CREATE INDEX IF NOT EXISTS messages_blob ON messages(blob);
 CREATE INDEX IF NOT EXISTS messages_modseq ON messages(account_id, modseq);
+CREATE INDEX IF NOT EXISTS messages_header_id ON messages(account_id, message_id);
 CREATE TABLE IF NOT EXISTS memberships(
   label_id INTEGER NOT NULL,
   uid INTEGER NOT NULL,
@@ -1152,6 +1153,18 @@ class SQLiteMetaStore:
             ).fetchall()
             uid_of = {r[1]: r[0] for r in rows}
             return self._metas(conn, [r[1:] for r in rows], uid_of)
+
+        return await self.db.read(fn)
+
+    async def find_in_label(self, account_id: int, label_id: int, header_id: str) -> tuple[int, int, int] | None:
+        def fn(conn: sqlite3.Connection) -> tuple[int, int, int] | None:
+            row = conn.execute(
+                "SELECT m.id, m.thread_id, ms.uid FROM messages m JOIN memberships ms"
+                " ON ms.message_id=m.id AND ms.label_id=? WHERE m.account_id=? AND m.message_id=?"
+                " ORDER BY m.id DESC LIMIT 1",
+                (label_id, account_id, header_id),
+            ).fetchone()
+            return (int(row[0]), int(row[1]), int(row[2])) if row else None
 
         return await self.db.read(fn)
 
