@@ -93,6 +93,33 @@ def record_from_parsed(
     )
 
 
+def _address_text(addrs: Iterable[EmailAddress]) -> str:
+    """Addresses as the search index reads them: names and addresses, space separated."""
+    return " ".join(f"{a.name or ''} {a.address}".strip() for a in addrs)
+
+
+def search_doc_from_meta(meta: MessageMeta) -> SearchDoc:
+    """What the index can know of a message from its metadata alone, when its
+    bytes cannot be read or parsed: subject, people, snippet and attachments."""
+    return SearchDoc(
+        account_id=meta.account_id,
+        message_id=meta.id,
+        thread_id=meta.thread_id,
+        date=meta.internal_date,
+        size=meta.size,
+        from_=_address_text(meta.from_),
+        to=_address_text(meta.to),
+        cc=_address_text(meta.cc),
+        bcc=_address_text(meta.bcc),
+        subject=meta.subject,
+        body=meta.snippet,
+        filenames=tuple(a.filename for a in meta.attachments if a.filename),
+        has_attachment=meta.has_attachment,
+        labels=meta.label_ids,
+        flags=meta.flags,
+    )
+
+
 def search_doc(
     account_id: int,
     message_id: int,
@@ -102,19 +129,16 @@ def search_doc(
     labels: frozenset[int],
     flags: frozenset[str],
 ) -> SearchDoc:
-    def text(addrs: Iterable[Any]) -> str:
-        return " ".join(f"{a.name or ''} {a.addr}".strip() for a in addrs)
-
     return SearchDoc(
         account_id=account_id,
         message_id=message_id,
         thread_id=thread_id,
         date=internal_date,
         size=parsed.size,
-        from_=text(parsed.from_),
-        to=text(parsed.to),
-        cc=text(parsed.cc),
-        bcc=text(parsed.bcc),
+        from_=_address_text(_addresses(parsed.from_)),
+        to=_address_text(_addresses(parsed.to)),
+        cc=_address_text(_addresses(parsed.cc)),
+        bcc=_address_text(_addresses(parsed.bcc)),
         subject=parsed.subject,
         body=parsed.text,
         filenames=tuple(a.filename for a in parsed.attachments if a.filename),

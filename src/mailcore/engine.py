@@ -26,6 +26,7 @@ from mailcore._records import (
     _doc_from_raw,
     record_from_parsed,
     search_doc,
+    search_doc_from_meta,
 )
 from mailcore._submission import Sending
 from mailcore.actors._batch import Batcher
@@ -101,7 +102,12 @@ class Engine(Accounts, Sending):
         self._recipients: dict[str, tuple[Account, float]] = {}
         self._domains: tuple[frozenset[str], float] | None = None
         self.indexer = Indexer(
-            self.meta, stores.blobs, stores.search, _doc_from_raw, lock_path=config.data_dir / "indexer.lock"
+            self.meta,
+            stores.blobs,
+            stores.search,
+            _doc_from_raw,
+            search_doc_from_meta,
+            lock_path=config.data_dir / "indexer.lock",
         )
         self.mailboxes = MailboxDirectory(
             self.supervisor,

@@ -490,3 +490,17 @@ async def test_one_indexer_per_data_dir_and_search_waits_for_it(config: mailcore
             await engine.deliver(message(f"indexed for {id(engine)}", "zebra crossing"), ["bob@example.com"])
             assert len((await second.search(bob.id, "zebra")).messages) == len((await first.search(bob.id, "zebra")).messages)
         assert len((await second.search(bob.id, "zebra")).messages) == 2
+
+
+async def test_a_message_whose_bytes_cannot_be_read_is_indexed_from_its_metadata(
+    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def lost(ref: str, byte_range: tuple[int, int] | None = None) -> bytes:
+        raise mailcore.BlobNotFound(ref)
+
+    monkeypatch.setattr(engine.indexer, "hand_over", lambda doc: None)  # force a rebuild from the store
+    monkeypatch.setattr(engine.indexer.blobs, "get", lost)
+    await engine.deliver(message("Quarterly figures", sender="Alice <alice@ext.org>"), ["bob@example.com"])
+    assert [m.subject for m in (await engine.search(bob.id, "quarterly from:alice")).messages] == ["Quarterly figures"]
+    await engine.deliver(message("Still indexing"), ["bob@example.com"])  # the indexer is alive
+    assert len((await engine.search(bob.id, "still")).messages) == 1

@@ -19,7 +19,7 @@ from typing import IO
 import trio
 
 from mailcore.errors import BlobNotFound
-from mailcore.model import EmailAddress, MessageMeta
+from mailcore.model import MessageMeta
 from mailcore.store.base import BlobStore, DocState, SearchDoc, SearchIndex
 from mailcore.store.meta import MetaStore
 
@@ -27,6 +27,8 @@ log = logging.getLogger("mailcore.indexer")
 
 #: Build a SearchDoc from raw bytes, for documents not handed over in memory.
 DocBuilder = Callable[[int, int, int, bytes, float, frozenset[int], frozenset[str]], SearchDoc]
+#: Build a SearchDoc from metadata alone, when a message's bytes cannot be read.
+MetaDocBuilder = Callable[[MessageMeta], SearchDoc]
 
 
 class Indexer:
@@ -36,6 +38,7 @@ class Indexer:
         blobs: BlobStore,
         index: SearchIndex,
         build_doc: DocBuilder,
+        build_from_meta: MetaDocBuilder,
         *,
         batch: int = 500,
         memory_docs: int = 20_000,
@@ -51,6 +54,7 @@ class Indexer:
         self.blobs = blobs
         self.index = index
         self.build_doc = build_doc
+        self.build_from_meta = build_from_meta
         self.batch = batch
         self._docs: OrderedDict[int, SearchDoc] = OrderedDict()
         self._memory_docs = memory_docs
@@ -188,7 +192,7 @@ class Indexer:
                 except (BlobNotFound, ValueError, UnicodeError) as exc:
                     # index what the meta store knows rather than stall every search
                     log.warning("message %s indexed from its metadata only: %s", mid, exc)
-                    doc = _doc_from_meta(meta)
+                    doc = self.build_from_meta(meta)
             else:
                 doc = _with_state(doc, meta.label_ids, meta.flags)
             docs.append(doc)
@@ -197,29 +201,6 @@ class Indexer:
         if deletes:
             await self.index.delete_many(account_id, deletes)
         return docs
-
-
-def _doc_from_meta(meta: MessageMeta) -> SearchDoc:
-    def text(addrs: tuple[EmailAddress, ...]) -> str:
-        return " ".join(f"{a.name or ''} {a.address}".strip() for a in addrs)
-
-    return SearchDoc(
-        account_id=meta.account_id,
-        message_id=meta.id,
-        thread_id=meta.thread_id,
-        date=meta.internal_date,
-        size=meta.size,
-        from_=text(meta.from_),
-        to=text(meta.to),
-        cc=text(meta.cc),
-        bcc=text(meta.bcc),
-        subject=meta.subject,
-        body=meta.snippet,
-        filenames=tuple(a.filename for a in meta.attachments if a.filename),
-        has_attachment=meta.has_attachment,
-        labels=meta.label_ids,
-        flags=meta.flags,
-    )
 
 
 def _with_state(doc: SearchDoc, labels: frozenset[int], flags: frozenset[str]) -> SearchDoc:
