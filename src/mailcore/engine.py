@@ -18,6 +18,7 @@ from typing import Any
 import trio
 from argon2 import PasswordHasher
 
+from mailcore import rules
 from mailcore._accounts import Accounts
 from mailcore._records import (
     ImportItem,
@@ -484,13 +485,22 @@ class Engine(Accounts, Sending):
         """Correspondents for autocomplete, ranked by frequency and recency."""
         if not 1 <= limit <= 100:
             raise InvalidArgument("limit must be between 1 and 100")
-        rows = await self.meta.contacts(account_id, prefix, limit, time.time())
-        return [Contact(name, address, score) for name, address, score in rows]
+        rows = await self.meta.contacts(account_id, prefix)
+        return [Contact(name, address, score) for name, address, score in rules.rank_contacts(rows, time.time(), limit)]
 
     async def insights(self, account_id: int, *, days: int = 90) -> dict[str, object]:
         """Mail received and sent per day, top correspondents, storage by label,
         and the largest conversations."""
-        return await self.meta.insights(account_id, time.time() - days * 86400)
+        stats = await self.meta.message_stats(account_id)
+        largest = [thread_id for thread_id, _, _ in rules.largest_threads(stats)]
+        subjects = {s.id: s.subject for s in await self.meta.thread_summaries(account_id, largest)}
+        return rules.insights(
+            stats,
+            await self.meta.labels(account_id),
+            await self.meta.contacts(account_id, ""),
+            subjects,
+            time.time() - days * 86400,
+        )
 
     async def attachment(self, account_id: int, message_id: int, section: str) -> tuple[bytes, str, str | None]:
         """A MIME part decoded for download: (bytes, content type, file name)."""

@@ -27,6 +27,7 @@ from mailcore.model import (
     ThreadPage,
     ThreadSummary,
 )
+from mailcore.rules import ContactRow, MessageStat
 
 # ---------------------------------------------------------------- mutations
 
@@ -157,11 +158,19 @@ class Outcome:
 
 
 # ---------------------------------------------------------------- the role
+#
+# The role is split by concern; an adapter implements all of it. Each part
+# stores and reads; none decides anything about mail. Where a decision must be
+# taken inside ``apply``'s transaction (which thread a message joins, which
+# labels a rename moves, whom a message counts as a correspondent), the adapter
+# reads the rows :mod:`mailcore.rules` needs, calls the rule, and writes what it
+# returns.
 
 
 @runtime_checkable
-class MetaStore(Protocol):
-    # accounts and domains
+class AccountStore(Protocol):
+    """Domains, accounts, their password hashes, settings and aliases."""
+
     async def add_domain(self, name: str) -> None: ...
     async def list_domains(self) -> list[str]: ...
     async def remove_domain(self, name: str) -> None: ...
@@ -184,7 +193,11 @@ class MetaStore(Protocol):
     async def list_aliases(self, account_id: int | None = None) -> list[tuple[str, int]]: ...
     async def resolve_address(self, address: str) -> int | None: ...
 
-    # writes
+
+@runtime_checkable
+class MailLog(Protocol):
+    """The one way mail changes: batches of mutations, each batch one transaction."""
+
     async def apply(self, account_id: int, mutations: Sequence[Mutation]) -> list[Outcome]: ...
     async def apply_many(
         self, batches: Sequence[tuple[int, Sequence[Mutation]]]
@@ -193,7 +206,11 @@ class MetaStore(Protocol):
         is rolled back alone (its slot holds the exception)."""
         ...
 
-    # reads
+
+@runtime_checkable
+class MailReads(Protocol):
+    """Labels and messages as IMAP and the API read them."""
+
     async def labels(self, account_id: int) -> list[Label]: ...
     async def highest_modseq(self, account_id: int) -> int: ...
     async def label_uids(self, account_id: int, label_id: int) -> list[tuple[int, int]]:
@@ -221,25 +238,39 @@ class MetaStore(Protocol):
         ...
     async def fetch_messages(self, account_id: int, message_ids: Sequence[int]) -> list[MessageMeta]: ...
     async def changes_since(self, account_id: int, label_id: int, modseq: int) -> Changes: ...
+    async def account_changes(self, account_id: int, since_modseq: int, limit: int) -> list[tuple[int, int]]:
+        """(message_id, modseq) of messages changed after ``since_modseq``."""
+        ...
+    async def message_stats(self, account_id: int) -> list[MessageStat]:
+        """Thread, date, size and labels of every message of the account (for insights)."""
+        ...
+
+
+@runtime_checkable
+class ThreadReads(Protocol):
+    """Conversations, as stored by ``apply`` from :func:`mailcore.rules.summarize_thread`."""
+
     async def threads(
         self, account_id: int, label_id: int | None, cursor: str | None, limit: int
     ) -> ThreadPage: ...
     async def thread(self, account_id: int, thread_id: int) -> Thread | None: ...
     async def thread_summaries(self, account_id: int, thread_ids: Sequence[int]) -> list[ThreadSummary]: ...
-    async def account_changes(self, account_id: int, since_modseq: int, limit: int) -> list[tuple[int, int]]:
-        """(message_id, modseq) of messages changed after ``since_modseq``."""
+
+
+@runtime_checkable
+class ContactReads(Protocol):
+    """The correspondent counters ``apply`` keeps from :func:`mailcore.rules.contact_hits`."""
+
+    async def contacts(self, account_id: int, prefix: str) -> list[ContactRow]:
+        """Correspondents whose address, or a word of whose name, starts with
+        ``prefix`` (case-insensitive; every correspondent for an empty prefix)."""
         ...
 
-    async def contacts(
-        self, account_id: int, prefix: str, limit: int, now: float
-    ) -> list[tuple[str | None, str, float]]:
-        """(name, address, score) of correspondents matching a prefix, best first."""
-        ...
-    async def insights(self, account_id: int, since: float) -> dict[str, object]:
-        """Mail per day since ``since``, top correspondents, storage by label, largest threads."""
-        ...
 
-    # search index outbox
+@runtime_checkable
+class IndexOutbox(Protocol):
+    """Messages waiting to be (re)indexed, written by ``apply`` in the same transaction."""
+
     async def index_pending(self, limit: int) -> list[tuple[int, int, str, int]]:
         """(message_id, account_id, kind, seq) waiting to be indexed.
 
@@ -253,5 +284,10 @@ class MetaStore(Protocol):
     async def index_done(self, entries: Sequence[tuple[int, int]]) -> None:
         """Forget (message_id, seq) entries, unless re-queued since with a higher seq."""
         ...
+
+
+@runtime_checkable
+class MetaStore(AccountStore, MailLog, MailReads, ThreadReads, ContactReads, IndexOutbox, Protocol):
+    """Accounts, labels, messages, flags and threads: every part above."""
 
     async def aclose(self) -> None: ...

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mailcore import rules
 from mailcore.errors import (
     AccountNotFound,
     AlreadyExists,
     DomainNotFound,
-    InvalidName,
     LabelNotFound,
     PermissionDenied,
 )
@@ -178,10 +178,6 @@ CREATE TABLE IF NOT EXISTS contacts(
 ) WITHOUT ROWID;
 """
 
-#: How long a subject-only match may reach back to join a thread (seconds).
-SUBJECT_THREAD_WINDOW = 30 * 86400
-MAX_PARTICIPANTS = 8
-
 _MSG_COLUMNS = (
     "m.id, m.account_id, m.thread_id, m.flags, m.internal_date, m.size, m.modseq, m.blob, "
     "m.envelope, m.bodystructure, m.body, m.message_id, m.subject, m.date, m.addrs, m.snippet, "
@@ -250,20 +246,6 @@ _LABEL_COLUMNS = (
 def _row_to_account(row: tuple[Any, ...]) -> Account:
     id_, address, display_name, created, settings = row
     return Account(id_, address, display_name, created, json.loads(settings))
-
-
-def validate_label_name(name: str) -> str:
-    """Normalize a user label name, or raise InvalidName."""
-    cleaned = "/".join(part.strip() for part in name.split("/"))
-    if not cleaned or any(not part for part in cleaned.split("/")):
-        raise InvalidName(f"label name {name!r}: empty hierarchy level")
-    if len(cleaned) > 255:
-        raise InvalidName("label name is longer than 255 characters")
-    if any(ch in cleaned for ch in "\r\n\x00*%") or any(ord(ch) < 32 for ch in cleaned):
-        raise InvalidName(f"label name {name!r}: forbidden character")
-    if cleaned.upper() == "INBOX" or cleaned.upper().startswith("INBOX/"):
-        raise InvalidName("INBOX is a system label")
-    return cleaned
 
 
 class _Tx:
@@ -667,50 +649,37 @@ class SQLiteMetaStore:
 
     def _find_thread(self, tx: _Tx, r: MessageRecord) -> int:
         conn = tx.conn
-        keys = [k for k in (*r.references, *r.in_reply_to) if k]
-        if r.message_id:
-            keys.append(r.message_id)
-        candidates: list[int] = []
+        keys = rules.thread_keys(r)
+        candidates: list[rules.ThreadCandidate] = []
         for chunk in range(0, len(keys), 200):
             part = keys[chunk : chunk + 200]
             marks = ",".join("?" * len(part))
             candidates.extend(
-                row[0]
+                rules.ThreadCandidate(*row)
                 for row in conn.execute(
-                    f"SELECT thread_id FROM msgids WHERE account_id=? AND msgid IN ({marks})",
+                    "SELECT DISTINCT t.id, t.thread_subject, t.last_date FROM msgids k JOIN threads t"
+                    f" ON t.id=k.thread_id WHERE k.account_id=? AND k.msgid IN ({marks})",
                     (tx.account_id, *part),
                 )
             )
-        thread_id: int | None = None
-        if candidates:
-            marks = ",".join("?" * len(set(candidates)))
-            rows = conn.execute(
-                f"SELECT id, thread_subject FROM threads WHERE id IN ({marks}) ORDER BY last_date DESC",
-                tuple(set(candidates)),
-            ).fetchall()
-            # Gmail splits a conversation when the subject changes
-            for tid, subj in rows:
-                if not r.thread_subject or not subj or subj == r.thread_subject:
-                    thread_id = tid
-                    break
-        if thread_id is None and r.reply_like and r.thread_subject:
+        thread_id = rules.choose_thread(r, candidates)
+        since = rules.subject_window_start(r) if thread_id is None else None
+        if since is not None:
             row = conn.execute(
                 "SELECT id FROM threads WHERE account_id=? AND thread_subject=? AND last_date>=?"
                 " ORDER BY last_date DESC LIMIT 1",
-                (tx.account_id, r.thread_subject, r.internal_date - SUBJECT_THREAD_WINDOW),
+                (tx.account_id, r.thread_subject, since),
             ).fetchone()
-            if row:
-                thread_id = row[0]
+            thread_id = row[0] if row else None
         if thread_id is None:
             thread_id = conn.execute(
                 "INSERT INTO threads(account_id, subject, thread_subject, last_date) VALUES (?,?,?,?) RETURNING id",
                 (tx.account_id, r.subject, r.thread_subject, r.internal_date),
             ).fetchone()[0]
-        for key in keys:
-            conn.execute(
-                "INSERT OR IGNORE INTO msgids(account_id, msgid, thread_id) VALUES (?,?,?)",
-                (tx.account_id, key, thread_id),
-            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO msgids(account_id, msgid, thread_id) VALUES (?,?,?)",
+            [(tx.account_id, key, thread_id) for key in keys],
+        )
         assert thread_id is not None
         return thread_id
 
@@ -798,7 +767,6 @@ class SQLiteMetaStore:
                     continue
             old = _flags_set(flags_text)
             new = set(m.replace) if m.replace is not None else (set(old) | m.add) - m.remove
-            new.discard("\\Recent")
             if frozenset(new) == old:
                 continue
             new_seen = 1 if "\\Seen" in new else 0
@@ -900,14 +868,17 @@ class SQLiteMetaStore:
             freed_blobs=freed,
         )
 
+    def _account_labels(self, tx: _Tx) -> list[Label]:
+        return [
+            _row_to_label(r)
+            for r in tx.conn.execute(
+                f"SELECT {_LABEL_COLUMNS} FROM labels WHERE account_id=? ORDER BY id", (tx.account_id,)
+            )
+        ]
+
     def _create_label(self, tx: _Tx, m: CreateLabel) -> Outcome:
         conn = tx.conn
-        name = m.name if m.role is not None else validate_label_name(m.name)
-        existing = conn.execute(
-            "SELECT 1 FROM labels WHERE account_id=? AND lower(name)=lower(?)", (tx.account_id, name)
-        ).fetchone()
-        if existing:
-            raise AlreadyExists(f"label {name} exists")
+        name = rules.check_new_label(self._account_labels(tx), m.name, m.role)
         modseq = tx.next_modseq()
         row = conn.execute(
             f"INSERT INTO labels(account_id, name, role, uidvalidity, color, highest_modseq) VALUES (?,?,?,?,?,?)"
@@ -927,39 +898,15 @@ class SQLiteMetaStore:
 
     def _rename_label(self, tx: _Tx, m: RenameLabel) -> Outcome:
         conn = tx.conn
-        label = self._get_label(tx, m.label_id)
-        if label.role is not None:
-            raise PermissionDenied(f"{label.name} is a system label and cannot be renamed")
-        new_name = validate_label_name(m.new_name)
-        if new_name.lower() != label.name.lower() and conn.execute(
-            "SELECT 1 FROM labels WHERE account_id=? AND lower(name)=lower(?)", (tx.account_id, new_name)
-        ).fetchone():
-            raise AlreadyExists(f"label {new_name} exists")
-        if new_name.lower().startswith(label.name.lower() + "/"):
-            raise InvalidName("a label cannot be moved under itself")
+        plan = rules.labels_to_rename(self._account_labels(tx), m.label_id, m.new_name)
         modseq = tx.next_modseq()
         # a renamed mailbox is a new mailbox to IMAP clients: new UIDVALIDITY
-        children = conn.execute(
-            "SELECT id, name FROM labels WHERE account_id=? AND (id=? OR name LIKE ? ESCAPE '\\')",
-            (tx.account_id, label.id, _like_prefix(label.name + "/")),
-        ).fetchall()
-        moving = {child_id for child_id, _ in children}
-        for _, child_name in children:
-            renamed = new_name + child_name[len(label.name) :]
-            clash = conn.execute(
-                "SELECT id FROM labels WHERE account_id=? AND lower(name)=lower(?)", (tx.account_id, renamed)
-            ).fetchone()
-            if clash and clash[0] not in moving:
-                raise AlreadyExists(f"label {renamed} exists")
-        ids = []
-        for child_id, child_name in children:
-            renamed = new_name + child_name[len(label.name) :]
+        for label_id, new_name in plan:
             conn.execute(
                 "UPDATE labels SET name=?, uidvalidity=?, highest_modseq=? WHERE id=?",
-                (renamed, self._new_uidvalidity(conn), modseq, child_id),
+                (new_name, self._new_uidvalidity(conn), modseq, label_id),
             )
-            ids.append(child_id)
-        return Outcome(modseq=modseq, label_ids=tuple(sorted(ids)))
+        return Outcome(modseq=modseq, label_ids=tuple(label_id for label_id, _ in plan))
 
     def _update_label(self, tx: _Tx, m: UpdateLabel) -> Outcome:
         label = self._get_label(tx, m.label_id)
@@ -973,14 +920,8 @@ class SQLiteMetaStore:
 
     def _delete_label(self, tx: _Tx, label_id: int) -> Outcome:
         conn = tx.conn
-        label = self._get_label(tx, label_id)
-        if label.role is not None:
-            raise PermissionDenied(f"{label.name} is a system label and cannot be deleted")
+        targets = [(lid,) for lid in rules.labels_to_delete(self._account_labels(tx), label_id)]
         modseq = tx.next_modseq()
-        targets = conn.execute(
-            "SELECT id FROM labels WHERE account_id=? AND (id=? OR name LIKE ? ESCAPE '\\')",
-            (tx.account_id, label.id, _like_prefix(label.name + "/")),
-        ).fetchall()
         messages: set[int] = set()
         for (lid,) in targets:
             for (mid,) in conn.execute("SELECT message_id FROM memberships WHERE label_id=?", (lid,)).fetchall():
@@ -1011,66 +952,56 @@ class SQLiteMetaStore:
         )
 
     def _refresh_threads(self, conn: sqlite3.Connection, account_id: int, touched: dict[int, int]) -> None:
-        """Recompute the summary rows of the conversations a batch touched."""
+        """Store the summary rows of the conversations a batch touched."""
         for thread_id, modseq in touched.items():
-            rows = conn.execute(
-                "SELECT id, subject, internal_date, seen, flags, has_attachment, snippet, addrs"
-                " FROM messages WHERE thread_id=? ORDER BY internal_date, id",
-                (thread_id,),
-            ).fetchall()
+            members = [
+                rules.ThreadMember(
+                    subject=subject,
+                    internal_date=date,
+                    seen=bool(seen),
+                    flagged="\\Flagged" in _flags_set(flags),
+                    has_attachment=bool(has_att),
+                    snippet=snippet,
+                    from_=_dec_addrs(json.loads(addrs).get("from", [])),
+                    label_ids=_label_set(labels),
+                )
+                for subject, date, seen, flags, has_att, snippet, addrs, labels in conn.execute(
+                    "SELECT subject, internal_date, seen, flags, has_attachment, snippet, addrs, labels"
+                    " FROM messages WHERE thread_id=? ORDER BY internal_date, id",
+                    (thread_id,),
+                )
+            ]
+            row = rules.summarize_thread(members)
             conn.execute("DELETE FROM thread_labels WHERE thread_id=?", (thread_id,))
             conn.execute("DELETE FROM thread_all WHERE thread_id=? AND account_id=?", (thread_id, account_id))
-            if not rows:
+            if row is None:
                 conn.execute("DELETE FROM threads WHERE id=?", (thread_id,))
                 conn.execute("DELETE FROM msgids WHERE thread_id=?", (thread_id,))
                 continue
-            participants: list[list[str | None]] = []
-            seen_addrs: set[str] = set()
-            for row in rows:
-                for name, address in json.loads(row[7]).get("from", []):
-                    key = (address or "").lower()
-                    if key in seen_addrs:
-                        continue
-                    seen_addrs.add(key)
-                    participants.append([name, address])
-            last_date = max(r[2] for r in rows)
-            unread = sum(1 for r in rows if not r[3])
-            flagged = any("\\Flagged" in r[4].split() for r in rows)
-            has_att = any(r[5] for r in rows)
-            label_ids = sorted(
-                {
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT DISTINCT ms.label_id FROM memberships ms JOIN messages m ON m.id=ms.message_id"
-                        " WHERE m.thread_id=?",
-                        (thread_id,),
-                    )
-                }
-            )
             conn.execute(
                 "UPDATE threads SET subject=?, last_date=?, message_count=?, unread_count=?, flagged=?,"
                 " has_attachment=?, snippet=?, participants=?, label_ids=?, modseq=? WHERE id=?",
                 (
-                    rows[0][1],
-                    last_date,
-                    len(rows),
-                    unread,
-                    1 if flagged else 0,
-                    1 if has_att else 0,
-                    rows[-1][6],
-                    json.dumps(participants[-MAX_PARTICIPANTS:]),
-                    json.dumps(label_ids),
+                    row.subject,
+                    row.last_date,
+                    row.message_count,
+                    row.unread_count,
+                    1 if row.flagged else 0,
+                    1 if row.has_attachment else 0,
+                    row.snippet,
+                    json.dumps([[p.name, p.address] for p in row.participants]),
+                    json.dumps(sorted(row.label_ids)),
                     modseq,
                     thread_id,
                 ),
             )
             conn.executemany(
                 "INSERT INTO thread_labels(label_id, last_date, thread_id) VALUES (?,?,?)",
-                [(lid, last_date, thread_id) for lid in label_ids],
+                [(lid, row.last_date, thread_id) for lid in sorted(row.label_ids)],
             )
             conn.execute(
                 "INSERT INTO thread_all(account_id, last_date, thread_id) VALUES (?,?,?)",
-                (account_id, last_date, thread_id),
+                (account_id, row.last_date, thread_id),
             )
 
     # -------------------------------------------------------------- reads
@@ -1349,91 +1280,42 @@ class SQLiteMetaStore:
         )
 
     def _count_contacts(self, tx: _Tx, r: MessageRecord, label_ids: list[int]) -> None:
-        """Remember whom the account corresponds with, for autocomplete."""
         roles = tx.label_roles()
-        sent = any(roles.get(lid) in ("sent", "drafts") for lid in label_ids)
-        people = (*r.to, *r.cc, *r.bcc) if sent else r.from_
-        rows = []
-        for person in people:
-            address = person.address.strip().lower()
-            if "@" not in address or len(address) > 320:
-                continue
-            rows.append((tx.account_id, address, person.name, 1 if sent else 0, 0 if sent else 1, r.internal_date))
         tx.conn.executemany(
             "INSERT INTO contacts(account_id, address, name, sent, received, last_date) VALUES (?,?,?,?,?,?)"
             " ON CONFLICT(account_id, address) DO UPDATE SET name=coalesce(excluded.name, contacts.name),"
             " sent=contacts.sent+excluded.sent, received=contacts.received+excluded.received,"
             " last_date=max(contacts.last_date, excluded.last_date)",
-            rows,
+            [
+                (tx.account_id, hit.address, hit.name, hit.sent, hit.received, hit.date)
+                for hit in rules.contact_hits(r, (roles.get(lid) for lid in label_ids))
+            ],
         )
 
-    async def contacts(self, account_id: int, prefix: str, limit: int, now: float) -> list[tuple[str | None, str, float]]:
-        """(name, address, score) of correspondents whose address or name starts with ``prefix``.
-
-        Addresses written to count twice as much as addresses read from, and
-        the score halves for every 30 days since the last message.
-        """
+    async def contacts(self, account_id: int, prefix: str) -> list[rules.ContactRow]:
         like = _like_prefix(prefix.strip().lower())
 
-        def fn(conn: sqlite3.Connection) -> list[tuple[str | None, str, float]]:
-            rows = conn.execute(
-                "SELECT name, address, (sent*2.0 + received) / (1.0 + max(0, ?-last_date)/2592000.0) AS score"
-                " FROM contacts WHERE account_id=? AND (address LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'"
-                " OR lower(name) LIKE ? ESCAPE '\\') ORDER BY score DESC, address LIMIT ?",
-                (now, account_id, like, like, "% " + like, limit),
-            ).fetchall()
-            return [(r[0], r[1], float(r[2])) for r in rows]
+        def fn(conn: sqlite3.Connection) -> list[rules.ContactRow]:
+            return [
+                rules.ContactRow(*row)
+                for row in conn.execute(
+                    "SELECT name, address, sent, received, last_date FROM contacts WHERE account_id=?"
+                    " AND (address LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'"
+                    " OR lower(name) LIKE ? ESCAPE '\\')",
+                    (account_id, like, like, "% " + like),
+                )
+            ]
 
         return await self.db.read(fn)
 
-    async def insights(self, account_id: int, since: float) -> dict[str, object]:
-        """Figures for the insights page, computed in SQL."""
-
-        def fn(conn: sqlite3.Connection) -> dict[str, object]:
-            sent_label = conn.execute(
-                "SELECT id FROM labels WHERE account_id=? AND role='sent'", (account_id,)
-            ).fetchone()
-            sent_id = sent_label[0] if sent_label else -1
-            per_day = conn.execute(
-                "SELECT date(m.internal_date, 'unixepoch') AS day,"
-                " sum(CASE WHEN s.message_id IS NULL THEN 1 ELSE 0 END),"
-                " sum(CASE WHEN s.message_id IS NULL THEN 0 ELSE 1 END)"
-                " FROM messages m LEFT JOIN memberships s ON s.message_id=m.id AND s.label_id=?"
-                " WHERE m.account_id=? AND m.internal_date>=? GROUP BY day ORDER BY day",
-                (sent_id, account_id, since),
-            ).fetchall()
-            top = conn.execute(
-                "SELECT name, address, sent, received FROM contacts WHERE account_id=?"
-                " ORDER BY sent+received DESC, last_date DESC LIMIT 10",
-                (account_id,),
-            ).fetchall()
-            storage = conn.execute(
-                "SELECT name, role, messages, size FROM labels WHERE account_id=? ORDER BY size DESC",
-                (account_id,),
-            ).fetchall()
-            largest = conn.execute(
-                "SELECT t.id, t.subject, t.message_count, sum(m.size) FROM threads t JOIN messages m"
-                " ON m.thread_id=t.id WHERE t.account_id=? GROUP BY t.id ORDER BY t.message_count DESC,"
-                " sum(m.size) DESC LIMIT 10",
-                (account_id,),
-            ).fetchall()
-            total = conn.execute(
-                "SELECT count(*), coalesce(sum(size), 0) FROM messages WHERE account_id=?", (account_id,)
-            ).fetchone()
-            return {
-                "per_day": [{"day": d, "received": r, "sent": s} for d, r, s in per_day],
-                "top_correspondents": [
-                    {"name": n, "address": a, "sent": s, "received": r} for n, a, s, r in top
-                ],
-                "storage_by_label": [
-                    {"label": n, "role": role, "messages": c, "bytes": size} for n, role, c, size in storage
-                ],
-                "largest_threads": [
-                    {"thread_id": t, "subject": subj, "messages": c, "bytes": b} for t, subj, c, b in largest
-                ],
-                "total_messages": total[0],
-                "total_bytes": total[1],
-            }
+    async def message_stats(self, account_id: int) -> list[rules.MessageStat]:
+        def fn(conn: sqlite3.Connection) -> list[rules.MessageStat]:
+            return [
+                rules.MessageStat(thread_id, date, size, _label_set(labels))
+                for thread_id, date, size, labels in conn.execute(
+                    "SELECT thread_id, internal_date, size, labels FROM messages WHERE account_id=?", (account_id,)
+                )
+            ]
 
         return await self.db.read(fn)
 
