@@ -10,7 +10,7 @@ def test_public_names_are_exactly_all() -> None:
     public = {name for name in dir(mailcore) if not name.startswith("_")}
     modules = {
         "actors", "cli", "config", "engine", "errors", "message", "model", "protocol",
-        "search", "store", "testing", "importers", "tls",
+        "rules", "search", "store", "testing", "importers", "tls",
     }
     assert public - modules == set(mailcore.__all__) - {"__version__"}
 
