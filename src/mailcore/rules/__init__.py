@@ -16,6 +16,14 @@ from mailcore.rules._contacts import (
     contact_score,
     rank_contacts,
 )
+from mailcore.rules._gmail import (
+    LabelChange,
+    expunge_deletes,
+    expunge_flags,
+    label_change,
+    new_message_labels,
+    star_change,
+)
 from mailcore.rules._insights import MessageStat, insights, largest_threads
 from mailcore.rules._labels import (
     LabelRow,
@@ -41,6 +49,7 @@ __all__ = [
     "SUBJECT_THREAD_WINDOW",
     "ContactHit",
     "ContactRow",
+    "LabelChange",
     "LabelRow",
     "MessageStat",
     "ThreadCandidate",
@@ -50,11 +59,16 @@ __all__ = [
     "choose_thread",
     "contact_hits",
     "contact_score",
+    "expunge_deletes",
+    "expunge_flags",
     "insights",
     "labels_to_delete",
+    "label_change",
     "labels_to_rename",
     "largest_threads",
+    "new_message_labels",
     "rank_contacts",
+    "star_change",
     "subject_window_start",
     "summarize_thread",
     "thread_keys",
