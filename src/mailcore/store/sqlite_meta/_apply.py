@@ -21,6 +21,17 @@ from mailcore.errors import (
 from mailcore.model import (
     Label,
 )
+from mailcore.store._rows import (
+    LABEL_COLUMNS,
+    addrs_json,
+    attachments_json,
+    chunks,
+    dec_addrs,
+    flags_set,
+    flags_text,
+    label_set,
+    row_to_label,
+)
 from mailcore.store.meta import (
     AddMessage,
     ChangeLabels,
@@ -33,17 +44,6 @@ from mailcore.store.meta import (
     RenameLabel,
     SetFlags,
     UpdateLabel,
-)
-from mailcore.store.sqlite_meta._schema import (
-    LABEL_COLUMNS,
-    addrs_json,
-    attachments_json,
-    chunks,
-    dec_addrs,
-    flags_set,
-    flags_text,
-    label_set,
-    row_to_label,
 )
 
 

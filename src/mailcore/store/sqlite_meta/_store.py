@@ -32,26 +32,27 @@ from mailcore.model import (
     ThreadPage,
     ThreadSummary,
 )
+from mailcore.store._rows import (
+    LABEL_COLUMNS,
+    MSG_COLUMNS,
+    THREAD_COLUMNS,
+    chunks,
+    decode_cursor,
+    encode_cursor,
+    label_set,
+    like_prefix,
+    metas,
+    row_to_account,
+    row_to_label,
+    summaries,
+)
 from mailcore.store._sqlite import SQLiteDatabase
 from mailcore.store.meta import (
     Mutation,
     Outcome,
 )
 from mailcore.store.sqlite_meta._apply import apply_batches, new_uidvalidity
-from mailcore.store.sqlite_meta._schema import (
-    LABEL_COLUMNS,
-    MSG_COLUMNS,
-    SCHEMA,
-    chunks,
-    dec_addrs,
-    decode_cursor,
-    encode_cursor,
-    flags_set,
-    label_set,
-    like_prefix,
-    row_to_account,
-    row_to_label,
-)
+from mailcore.store.sqlite_meta._schema import SCHEMA
 
 
 class SQLiteMetaStore:
@@ -297,40 +298,6 @@ class SQLiteMetaStore:
 
         return await self.db.read(fn)
 
-    @staticmethod
-    def _metas(conn: sqlite3.Connection, rows: list[tuple[Any, ...]], uid_of: dict[int, int] | None) -> list[MessageMeta]:
-        if not rows:
-            return []
-        out = []
-        for r in rows:
-            out.append(
-                MessageMeta(
-                    id=r[0],
-                    account_id=r[1],
-                    thread_id=r[2],
-                    uid=uid_of.get(r[0]) if uid_of is not None else None,
-                    flags=flags_set(r[3]),
-                    label_ids=label_set(r[20]),
-                    internal_date=r[4],
-                    size=r[5],
-                    modseq=r[6],
-                    blob_ref=r[7],
-                    envelope=r[8],
-                    bodystructure=r[9],
-                    body=r[10],
-                    message_id=r[11],
-                    subject=r[12],
-                    date=r[13],
-                    snippet=r[15],
-                    has_attachment=bool(r[16]),
-                    addresses_json=r[14],
-                    attachments_json=r[17],
-                    in_reply_to_json=r[18],
-                    references_json=r[19],
-                )
-            )
-        return out
-
     async def fetch_label(
         self, account_id: int, label_id: int, uid_min: int = 1, uid_max: int | None = None
     ) -> list[MessageMeta]:
@@ -342,7 +309,7 @@ class SQLiteMetaStore:
                 (label_id, uid_min, uid_max if uid_max is not None else 2**62),
             ).fetchall()
             uid_of = {r[1]: r[0] for r in rows}
-            return self._metas(conn, [r[1:] for r in rows], uid_of)
+            return metas([r[1:] for r in rows], uid_of)
 
         return await self.db.read(fn)
 
@@ -396,7 +363,7 @@ class SQLiteMetaStore:
                     ).fetchall()
                 )
             rows.sort(key=lambda r: r[0])
-            return self._metas(conn, [r[1:] for r in rows], {r[1]: r[0] for r in rows})
+            return metas([r[1:] for r in rows], {r[1]: r[0] for r in rows})
 
         return await self.db.read(fn)
 
@@ -413,7 +380,7 @@ class SQLiteMetaStore:
                 )
             order = {mid: i for i, mid in enumerate(message_ids)}
             rows.sort(key=lambda r: order.get(r[0], 0))
-            return self._metas(conn, rows, None)
+            return metas(rows, None)
 
         return await self.db.read(fn)
 
@@ -436,34 +403,9 @@ class SQLiteMetaStore:
                     "SELECT uid FROM vanished WHERE label_id=? AND modseq>? ORDER BY uid", (label_id, modseq)
                 )
             ]
-            return Changes(label_id, int(row[0]), self._metas(conn, [r[1:] for r in rows], uid_of), vanished)
+            return Changes(label_id, int(row[0]), metas([r[1:] for r in rows], uid_of), vanished)
 
         return await self.db.read(fn)
-
-    @staticmethod
-    def _summaries(rows: list[tuple[Any, ...]]) -> list[ThreadSummary]:
-        return [
-            ThreadSummary(
-                id=r[0],
-                account_id=r[1],
-                subject=r[2],
-                snippet=r[3],
-                participants=dec_addrs(json.loads(r[4])),
-                message_count=r[5],
-                unread_count=r[6],
-                has_attachment=bool(r[7]),
-                label_ids=frozenset(json.loads(r[8])),
-                last_date=r[9],
-                modseq=r[10],
-                starred=bool(r[11]),
-            )
-            for r in rows
-        ]
-
-    _THREAD_COLUMNS = (
-        "t.id, t.account_id, t.subject, t.snippet, t.participants, t.message_count, t.unread_count,"
-        " t.has_attachment, t.label_ids, t.last_date, t.modseq, t.flagged"
-    )
 
     async def threads(
         self, account_id: int, label_id: int | None, cursor: str | None, limit: int
@@ -482,16 +424,16 @@ class SQLiteMetaStore:
                 where += " AND (x.last_date < ? OR (x.last_date = ? AND x.thread_id < ?))"
                 params += [after[0], after[0], after[1]]
             rows = conn.execute(
-                f"SELECT {self._THREAD_COLUMNS} FROM {table} x JOIN threads t ON t.id=x.thread_id"
+                f"SELECT {THREAD_COLUMNS} FROM {table} x JOIN threads t ON t.id=x.thread_id"
                 f" WHERE {where} ORDER BY x.last_date DESC, x.thread_id DESC LIMIT ?",
                 (*params, limit + 1),
             ).fetchall()
             total = conn.execute(f"SELECT count(*) FROM {table} WHERE {key}=?", (key_value,)).fetchone()[0]
             more = len(rows) > limit
             rows = rows[:limit]
-            summaries = self._summaries(rows)
-            next_cursor = encode_cursor(summaries[-1].last_date, summaries[-1].id) if more and summaries else None
-            return ThreadPage(summaries, next_cursor, total)
+            page = summaries(rows)
+            next_cursor = encode_cursor(page[-1].last_date, page[-1].id) if more and page else None
+            return ThreadPage(page, next_cursor, total)
 
         return await self.db.read(fn)
 
@@ -503,20 +445,20 @@ class SQLiteMetaStore:
                 marks = ",".join("?" * len(chunk))
                 rows.extend(
                     conn.execute(
-                        f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE t.account_id=? AND t.id IN ({marks})",
+                        f"SELECT {THREAD_COLUMNS} FROM threads t WHERE t.account_id=? AND t.id IN ({marks})",
                         (account_id, *chunk),
                     ).fetchall()
                 )
             order = {tid: i for i, tid in enumerate(ids)}
             rows.sort(key=lambda r: order[r[0]])
-            return self._summaries(rows)
+            return summaries(rows)
 
         return await self.db.read(fn)
 
     async def thread(self, account_id: int, thread_id: int) -> Thread | None:
         def fn(conn: sqlite3.Connection) -> Thread | None:
             row = conn.execute(
-                f"SELECT {self._THREAD_COLUMNS} FROM threads t WHERE t.id=? AND t.account_id=?",
+                f"SELECT {THREAD_COLUMNS} FROM threads t WHERE t.id=? AND t.account_id=?",
                 (thread_id, account_id),
             ).fetchone()
             if row is None:
@@ -526,7 +468,7 @@ class SQLiteMetaStore:
                 " ORDER BY m.internal_date, m.id",
                 (thread_id, account_id),
             ).fetchall()
-            return Thread(self._summaries([row])[0], self._metas(conn, rows, None))
+            return Thread(summaries([row])[0], metas(rows, None))
 
         return await self.db.read(fn)
 
