@@ -21,6 +21,11 @@ class StoreError(MailcoreError):
     """A storage backend failed; the operation had no effect."""
 
 
+class Unavailable(StoreError):
+    """A store's server cannot be reached now; the operation may succeed later
+    (the doors answer SMTP 451 4.3.0, IMAP NO [UNAVAILABLE], HTTP 503)."""
+
+
 class BlobNotFound(StoreError):
     """A blob reference does not exist in the blob store."""
 

@@ -1,0 +1,55 @@
+"""The one door to asyncio.
+
+Some client libraries exist only for asyncio (``asyncpg``, ``redis``'s async
+client, ``aiormq``, ``aioboto3``, PyMongo's async API). They run here, on a
+trio-asyncio loop that the engine opens in its own nursery and closes with
+it; no other module of mailcore imports asyncio.
+
+Every crossing costs a few tens of microseconds, so callers cross once per
+batch, not once per statement: :meth:`Bridge.call` runs a whole asyncio
+coroutine function (a transaction, a pipeline) on the loop and hands back
+its result or its exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, ParamSpec, TypeVar
+
+import trio_asyncio
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class Bridge:
+    """Runs asyncio coroutine functions from trio, on one asyncio loop."""
+
+    def __init__(self, loop: Any) -> None:
+        self._loop = loop
+
+    async def call(self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run ``await fn(*args, **kwargs)`` on the asyncio loop and return its result.
+
+        Cancelling the trio caller cancels the asyncio task.
+        """
+        result: T = await trio_asyncio.aio_as_trio(fn, loop=self._loop)(*args, **kwargs)
+        return result
+
+    @staticmethod
+    def running_on_asyncio() -> bool:
+        """True inside a coroutine the bridge is running (for assertions in adapters)."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+
+@asynccontextmanager
+async def open_bridge() -> AsyncIterator[Bridge]:
+    """Open an asyncio loop inside the current trio task's scope; close it on exit."""
+    async with trio_asyncio.open_loop() as loop:
+        yield Bridge(loop)
