@@ -127,7 +127,7 @@ class Tx:
             " highest_modseq=? WHERE id=? RETURNING uidnext-1",
             (0 if seen else 1, size, modseq, label_id),
         ))[0]
-        (await conn.fetchall("INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id)))
+        await conn.execute("INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id))
         await refresh_message_labels(conn, message_id)
         return int(uid)
 
@@ -138,14 +138,14 @@ class Tx:
         ))
         if row is None:
             return False
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE labels SET messages=messages-1, unseen=unseen-?, size=size-?, highest_modseq=? WHERE id=?",
             (0 if seen else 1, size, modseq, label_id),
-        ))
-        (await conn.fetchall(
+        )
+        await conn.execute(
             "INSERT INTO vanished(label_id, uid, modseq) VALUES (?,?,?)"
             " ON CONFLICT(label_id, uid) DO UPDATE SET modseq=excluded.modseq", (label_id, row[0], modseq)
-        ))
+        )
         await refresh_message_labels(conn, message_id)
         return True
 
@@ -158,21 +158,21 @@ class Tx:
             ))
             if existing and existing[0] in ("doc", "delete"):
                 kind = existing[0]
-        (await self.conn.fetchall(
+        await self.conn.execute(
             "INSERT INTO index_pending(message_id, account_id, kind, seq) VALUES (?,?,?,?)"
             " ON CONFLICT(message_id) DO UPDATE SET account_id=excluded.account_id, kind=excluded.kind,"
             " seq=excluded.seq",
             (message_id, self.account_id, kind, seq),
-        ))
+        )
 
 
 async def refresh_message_labels(conn: PgConn, message_id: int) -> None:
     """Keep the message row's copy of its label ids (read on every FETCH) in step."""
-    (await conn.fetchall(
+    await conn.execute(
         "UPDATE messages SET labels=coalesce((SELECT string_agg(label_id::text, ' ' ORDER BY label_id)"
         " FROM memberships WHERE message_id=?), '') WHERE id=?",
         (message_id, message_id),
-    ))
+    )
 
 
 async def new_uidvalidity(conn: PgConn) -> int:
@@ -192,22 +192,22 @@ async def apply_batches(
     results: list[list[Outcome] | Exception] = []
     for i, (account_id, mutations) in enumerate(batches):
         savepoint = f"b{i}"
-        (await conn.fetchall(f"SAVEPOINT {savepoint}"))
+        await conn.execute(f"SAVEPOINT {savepoint}")
         try:
             tx = await Tx.begin(conn, account_id)
             outcomes = [await apply_one(tx, m) for m in mutations]
             await tx.finish()
         except (asyncpg.PostgresError, KeyError) as exc:
-            (await conn.fetchall(f"ROLLBACK TO {savepoint}"))
-            (await conn.fetchall(f"RELEASE {savepoint}"))
+            await conn.execute(f"ROLLBACK TO {savepoint}")
+            await conn.execute(f"RELEASE {savepoint}")
             results.append(StoreError(f"postgresql: {exc}"))
             continue
         except Exception as exc:  # a typed mailcore error for this batch alone
-            (await conn.fetchall(f"ROLLBACK TO {savepoint}"))
-            (await conn.fetchall(f"RELEASE {savepoint}"))
+            await conn.execute(f"ROLLBACK TO {savepoint}")
+            await conn.execute(f"RELEASE {savepoint}")
             results.append(exc)
             continue
-        (await conn.fetchall(f"RELEASE {savepoint}"))
+        await conn.execute(f"RELEASE {savepoint}")
         results.append(outcomes)
     return results
 
@@ -314,21 +314,21 @@ async def add_message(tx: Tx, r: MessageRecord) -> Outcome:
             " highest_modseq=? WHERE id=? RETURNING uidnext-1",
             (0 if seen else 1, r.size, modseq, label_id),
         ))[0]
-        (await conn.fetchall(
+        await conn.execute(
             "INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id)
-        ))
+        )
         uids[(message_id, label_id)] = int(uid)
     if label_ids:
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE messages SET labels=? WHERE id=?", (" ".join(map(str, sorted(label_ids))), message_id)
-        ))
+        )
     tx.touched_threads[thread_id] = modseq
-    (await conn.fetchall(
+    await conn.execute(
         "INSERT INTO index_pending(message_id, account_id, kind, seq) VALUES (?,?,?,?)"
         " ON CONFLICT(message_id) DO UPDATE SET account_id=excluded.account_id, kind=excluded.kind,"
         " seq=excluded.seq",
         (message_id, tx.account_id, "doc", await tx.next_index_seq()),
-    ))
+    )
     await count_contacts(tx, r, label_ids)
     return Outcome(
         modseq=modseq,
@@ -364,18 +364,18 @@ async def set_flags(tx: Tx, m: SetFlags) -> Outcome:
         if frozenset(new) == old:
             continue
         new_seen = 1 if "\\Seen" in new else 0
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE messages SET flags=?, seen=?, modseq=? WHERE id=?",
             (flags_text(new), new_seen, modseq, message_id),
-        ))
+        )
         member_of = await labels_of(conn, message_id)
         if member_of:
             marks = ",".join("?" * len(member_of))
             delta = seen - new_seen  # +1 when becoming unseen
-            (await conn.fetchall(
+            await conn.execute(
                 f"UPDATE labels SET unseen=unseen+?, highest_modseq=? WHERE id IN ({marks})",
                 (delta, modseq, *member_of),
-            ))
+            )
         labels.update(member_of)
         changed.append(message_id)
         threads.add(thread_id)
@@ -415,11 +415,11 @@ async def change_labels(tx: Tx, m: ChangeLabels) -> Outcome:
                 did = True
                 labels.add(label_id)
         if did:
-            (await conn.fetchall("UPDATE messages SET modseq=? WHERE id=?", (modseq, message_id)))
+            await conn.execute("UPDATE messages SET modseq=? WHERE id=?", (modseq, message_id))
             # the other labels' views show X-GM-LABELS: they changed too
             for other in await labels_of(conn, message_id):
                 if other not in labels:
-                    (await conn.fetchall("UPDATE labels SET highest_modseq=? WHERE id=?", (modseq, other)))
+                    await conn.execute("UPDATE labels SET highest_modseq=? WHERE id=?", (modseq, other))
                     labels.add(other)
             changed.append(message_id)
             threads.add(thread_id)
@@ -448,7 +448,7 @@ async def delete_messages(tx: Tx, message_ids: Sequence[int]) -> Outcome:
         for label_id in await labels_of(conn, message_id):
             await tx.remove_membership(message_id, label_id, seen, size, modseq)
             labels.add(label_id)
-        (await conn.fetchall("DELETE FROM messages WHERE id=?", (message_id,)))
+        await conn.execute("DELETE FROM messages WHERE id=?", (message_id,))
         blobs.add(blob)
         threads.add(thread_id)
         tx.touched_threads[thread_id] = modseq
@@ -501,10 +501,10 @@ async def rename_label(tx: Tx, m: RenameLabel) -> Outcome:
     modseq = tx.next_modseq()
     # a renamed mailbox is a new mailbox to IMAP clients: new UIDVALIDITY
     for label_id, new_name in plan:
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE labels SET name=?, uidvalidity=?, highest_modseq=? WHERE id=?",
             (new_name, await new_uidvalidity(conn), modseq, label_id),
-        ))
+        )
     return Outcome(modseq=modseq, label_ids=tuple(label_id for label_id, _ in plan))
 
 
@@ -513,9 +513,9 @@ async def update_label(tx: Tx, m: UpdateLabel) -> Outcome:
     modseq = tx.next_modseq()
     color = None if m.clear_color else (m.color if m.color is not None else label.color)
     subscribed = label.subscribed if m.subscribed is None else m.subscribed
-    (await tx.conn.fetchall(
+    await tx.conn.execute(
         "UPDATE labels SET color=?, subscribed=? WHERE id=?", (color, 1 if subscribed else 0, label.id)
-    ))
+    )
     return Outcome(modseq=modseq, label_ids=(label.id,))
 
 
@@ -527,20 +527,20 @@ async def delete_label(tx: Tx, label_id: int) -> Outcome:
     for (lid,) in targets:
         for (mid,) in (await conn.fetchall("SELECT message_id FROM memberships WHERE label_id=?", (lid,))):
             messages.add(mid)
-        (await conn.fetchall("DELETE FROM memberships WHERE label_id=?", (lid,)))
-        (await conn.fetchall("DELETE FROM vanished WHERE label_id=?", (lid,)))
-        (await conn.fetchall("DELETE FROM thread_labels WHERE label_id=?", (lid,)))
-        (await conn.fetchall("DELETE FROM labels WHERE id=?", (lid,)))
+        await conn.execute("DELETE FROM memberships WHERE label_id=?", (lid,))
+        await conn.execute("DELETE FROM vanished WHERE label_id=?", (lid,))
+        await conn.execute("DELETE FROM thread_labels WHERE label_id=?", (lid,))
+        await conn.execute("DELETE FROM labels WHERE id=?", (lid,))
     threads: set[int] = set()
     for mid in messages:
         row = (await conn.fetchone("SELECT thread_id FROM messages WHERE id=?", (mid,)))
-        (await conn.fetchall("UPDATE messages SET modseq=? WHERE id=?", (modseq, mid)))
+        await conn.execute("UPDATE messages SET modseq=? WHERE id=?", (modseq, mid))
         await refresh_message_labels(conn, mid)
         # the labels the message is still in show its new MODSEQ: they changed too
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE labels SET highest_modseq=? WHERE id IN (SELECT label_id FROM memberships WHERE message_id=?)",
             (modseq, mid),
-        ))
+        )
         if row:
             threads.add(row[0])
             tx.touched_threads[row[0]] = modseq
@@ -574,13 +574,13 @@ async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int]
             ))
         ]
         row = rules.summarize_thread(members)
-        (await conn.fetchall("DELETE FROM thread_labels WHERE thread_id=?", (thread_id,)))
-        (await conn.fetchall("DELETE FROM thread_all WHERE thread_id=? AND account_id=?", (thread_id, account_id)))
+        await conn.execute("DELETE FROM thread_labels WHERE thread_id=?", (thread_id,))
+        await conn.execute("DELETE FROM thread_all WHERE thread_id=? AND account_id=?", (thread_id, account_id))
         if row is None:
-            (await conn.fetchall("DELETE FROM threads WHERE id=?", (thread_id,)))
-            (await conn.fetchall("DELETE FROM msgids WHERE thread_id=?", (thread_id,)))
+            await conn.execute("DELETE FROM threads WHERE id=?", (thread_id,))
+            await conn.execute("DELETE FROM msgids WHERE thread_id=?", (thread_id,))
             continue
-        (await conn.fetchall(
+        await conn.execute(
             "UPDATE threads SET subject=?, last_date=?, message_count=?, unread_count=?, flagged=?,"
             " has_attachment=?, snippet=?, participants=?, label_ids=?, modseq=? WHERE id=?",
             (
@@ -596,15 +596,15 @@ async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int]
                 modseq,
                 thread_id,
             ),
-        ))
+        )
         (await conn.executemany(
             "INSERT INTO thread_labels(label_id, last_date, thread_id) VALUES (?,?,?)",
             [(lid, row.last_date, thread_id) for lid in sorted(row.label_ids)],
         ))
-        (await conn.fetchall(
+        await conn.execute(
             "INSERT INTO thread_all(account_id, last_date, thread_id) VALUES (?,?,?)",
             (account_id, row.last_date, thread_id),
-        ))
+        )
 
 
 async def count_contacts(tx: Tx, r: MessageRecord, label_ids: list[int]) -> None:

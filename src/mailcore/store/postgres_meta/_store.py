@@ -77,7 +77,7 @@ class PostgresMetaStore:
     async def add_domain(self, name: str) -> None:
         async def fn(conn: PgConn) -> None:
             try:
-                (await conn.fetchall("INSERT INTO domains(name, created) VALUES (?,?)", (name, time.time())))
+                await conn.execute("INSERT INTO domains(name, created) VALUES (?,?)", (name, time.time()))
             except asyncpg.UniqueViolationError as exc:
                 raise AlreadyExists(f"domain {name} exists") from exc
 
@@ -124,10 +124,10 @@ class PostgresMetaStore:
             except asyncpg.UniqueViolationError as exc:
                 raise AlreadyExists(f"account {address} exists") from exc
             for name, role in labels:
-                (await conn.fetchall(
+                await conn.execute(
                     "INSERT INTO labels(account_id, name, role, uidvalidity) VALUES (?,?,?,?)",
                     (account_id, name, role.value, await new_uidvalidity(conn)),
-                ))
+                )
             return Account(account_id, address, display_name, now, {})
 
         return await self.db.write(fn)
@@ -201,18 +201,18 @@ class PostgresMetaStore:
             blobs = [r[0] for r in (await conn.fetchall("SELECT DISTINCT blob FROM messages WHERE account_id=?", (account_id,)))]
             label_ids = [r[0] for r in (await conn.fetchall("SELECT id FROM labels WHERE account_id=?", (account_id,)))]
             for lid in label_ids:
-                (await conn.fetchall("DELETE FROM memberships WHERE label_id=?", (lid,)))
-                (await conn.fetchall("DELETE FROM vanished WHERE label_id=?", (lid,)))
-                (await conn.fetchall("DELETE FROM thread_labels WHERE label_id=?", (lid,)))
-            (await conn.fetchall("DELETE FROM thread_all WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM messages WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM threads WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM msgids WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM contacts WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM index_pending WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM labels WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM aliases WHERE account_id=?", (account_id,)))
-            (await conn.fetchall("DELETE FROM accounts WHERE id=?", (account_id,)))
+                await conn.execute("DELETE FROM memberships WHERE label_id=?", (lid,))
+                await conn.execute("DELETE FROM vanished WHERE label_id=?", (lid,))
+                await conn.execute("DELETE FROM thread_labels WHERE label_id=?", (lid,))
+            await conn.execute("DELETE FROM thread_all WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM messages WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM threads WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM msgids WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM contacts WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM index_pending WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM labels WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM aliases WHERE account_id=?", (account_id,))
+            await conn.execute("DELETE FROM accounts WHERE id=?", (account_id,))
             return [b for b in blobs if not (await conn.fetchone("SELECT 1 FROM messages WHERE blob=? LIMIT 1", (b,)))]
 
         return await self.db.write(fn)
@@ -228,7 +228,7 @@ class PostgresMetaStore:
             if not (await conn.fetchone("SELECT 1 FROM accounts WHERE id=?", (account_id,))):
                 raise AccountNotFound("no such account")
             try:
-                (await conn.fetchall("INSERT INTO aliases(address, account_id) VALUES (?,?)", (alias, account_id)))
+                await conn.execute("INSERT INTO aliases(address, account_id) VALUES (?,?)", (alias, account_id))
             except asyncpg.UniqueViolationError as exc:
                 raise AlreadyExists(f"alias {alias} exists") from exc
 
