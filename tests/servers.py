@@ -62,3 +62,34 @@ def require_postgres() -> str:
 def new_schema() -> str:
     """A fresh schema name for one test's tables."""
     return "mc_test_" + secrets.token_hex(6)
+
+
+REDIS_URL = os.environ.get("MAILCORE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _start_redis() -> None:
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no"],
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def require_redis() -> str:
+    """The URL of a reachable Redis server, starting the local one if it is stopped."""
+    if not _listening("127.0.0.1", 6379) and "127.0.0.1:6379" in REDIS_URL:
+        _start_redis()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _listening("127.0.0.1", 6379):
+            time.sleep(0.1)
+    host_port = REDIS_URL.split("//", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1]
+    host, _, port = host_port.partition(":")
+    if not _listening(host, int(port or 6379)):
+        unavailable(f"Redis at {REDIS_URL}")
+    return REDIS_URL
+
+
+def new_prefix() -> str:
+    """A fresh key prefix for one test's Redis keys."""
+    return "mailcore-test:" + secrets.token_hex(6) + ":"

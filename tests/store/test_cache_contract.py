@@ -10,8 +10,10 @@ import pytest
 import trio
 import trio.testing
 
+from mailcore._bridge import open_bridge
 from mailcore.store.base import Cache
 from mailcore.store.memory_cache import InProcessCache
+from mailcore.store.redis_cache import RedisCache
 from mailcore.testing.cache_contract import (
     CACHE_CHECKS,
     CACHE_CLOCK_CHECKS,
@@ -20,6 +22,7 @@ from mailcore.testing.cache_contract import (
     check_cache,
 )
 from mailcore.testing.queue_contract import FakeClock
+from tests.servers import new_prefix, require_redis
 
 
 def in_process(tmp_path: Path) -> CacheFactory:
@@ -31,10 +34,24 @@ def in_process(tmp_path: Path) -> CacheFactory:
     return open_cache
 
 
+def redis(tmp_path: Path) -> CacheFactory:
+    url = require_redis()
+    prefix = new_prefix()
+
+    @asynccontextmanager
+    async def open_cache(clock: FakeClock) -> AsyncIterator[Cache]:
+        async with open_bridge() as bridge:
+            async with await RedisCache.open(bridge, url, prefix=prefix) as cache:
+                yield cache
+
+    return open_cache
+
+
 #: One line per adapter: a name, a builder of a factory, and whether the
 #: adapter follows the injected clock.
 ADAPTERS: list[tuple[str, Callable[[Path], CacheFactory], bool]] = [
     ("in-process", in_process, True),
+    ("redis", redis, False),
 ]
 
 
@@ -92,3 +109,21 @@ def test_in_process_cache_follows_trio_mock_clock_by_default() -> None:
             assert await cache.get("otp") is None
 
     trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+async def test_redis_expiry_and_windows_run_on_the_servers_clock() -> None:
+    """The promises the fake clock cannot drive for Redis, on real (short) time."""
+    url = require_redis()
+    async with open_bridge() as bridge, await RedisCache.open(bridge, url, prefix=new_prefix()) as cache:
+        await cache.set("otp", b"123456", ttl=0.3)
+        assert await cache.incr("login", window=0.3) == 1
+        assert await cache.incr("login", window=0.3) == 2
+        assert await cache.get("otp") == b"123456"
+        with trio.fail_after(5):
+            while await cache.get("otp") is not None:
+                await trio.sleep(0.05)
+            while (count := await cache.incr("login", window=0.3)) != 1:
+                await trio.sleep(0.05)
+        assert count == 1
+        await cache.set("forever", b"x")
+        assert await cache.get("forever") == b"x"
