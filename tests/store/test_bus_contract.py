@@ -10,11 +10,14 @@ import pytest
 import trio
 import trio.testing
 
+from mailcore._bridge import open_bridge
 from mailcore.errors import Closed
 from mailcore.model import ChangeEvent, ChangeKind
 from mailcore.store.base import Bus
 from mailcore.store.memory_bus import InProcessBus
+from mailcore.store.redis_bus import RedisBus
 from mailcore.testing.bus_contract import BUS_CHECKS, BusCheck, BusFactory, check_bus
+from tests.servers import new_prefix, require_redis
 
 
 def in_process(tmp_path: Path) -> BusFactory:
@@ -26,9 +29,22 @@ def in_process(tmp_path: Path) -> BusFactory:
     return open_bus
 
 
+def redis(tmp_path: Path) -> BusFactory:
+    url = require_redis()
+    prefix = new_prefix()
+
+    @asynccontextmanager
+    async def open_bus() -> AsyncIterator[Bus]:
+        async with open_bridge() as bridge, RedisBus.open(bridge, url, prefix=prefix) as bus:
+            yield bus
+
+    return open_bus
+
+
 #: One line per adapter: a name and a builder of a factory.
 ADAPTERS: list[tuple[str, Callable[[Path], BusFactory]]] = [
     ("in-process", in_process),
+    ("redis", redis),
 ]
 
 
@@ -79,3 +95,18 @@ async def test_a_second_concurrent_reader_is_refused() -> None:
             with pytest.raises(trio.BusyResourceError):
                 await subscription.__anext__()
             nursery.cancel_scope.cancel()
+
+
+async def test_redis_bus_carries_events_between_nodes() -> None:
+    """Two buses on one Redis (two nodes): what one publishes, the other's subscribers get."""
+    url, prefix = require_redis(), new_prefix()
+    event = ChangeEvent(account_id=42, kind=ChangeKind.DELIVERED, modseq=7, message_ids=(1,))
+    with trio.fail_after(10):
+        async with open_bridge() as bridge:
+            async with RedisBus.open(bridge, url, prefix=prefix) as node_a, RedisBus.open(
+                bridge, url, prefix=prefix
+            ) as node_b:
+                async with node_b.subscribe(42) as on_b, node_a.subscribe(42) as on_a:
+                    await node_a.publish([event])
+                    assert await on_b.__anext__() == event
+                    assert await on_a.__anext__() == event
