@@ -187,6 +187,13 @@ class InProcessBus:
             if not subscribers:
                 del self._subscribers[subscription.account_id]
 
+    def _resync_all(self) -> None:
+        """Tell every subscriber to re-read its state: events may have been lost
+        on the way from another process or node."""
+        for group in self._subscribers.values():
+            for subscription in group:
+                subscription._offer(ChangeEvent(account_id=subscription.account_id, kind=ChangeKind.RESYNC, modseq=0))
+
     async def aclose(self) -> None:
         """Close the bus: end every subscription."""
         self._closed = True

@@ -29,7 +29,7 @@ import trio
 
 from mailcore._bridge import Bridge
 from mailcore.errors import Closed, StoreError
-from mailcore.model import ChangeEvent, ChangeKind
+from mailcore.model import ChangeEvent
 from mailcore.store._redis import RedisClient
 from mailcore.store.memory_bus import InProcessBus, InProcessSubscription
 
@@ -109,14 +109,6 @@ class RedisBus(InProcessBus):
                     continue  # published before this subscription opened
                 subscription._offer(event)
 
-    def _resync_everyone(self) -> None:
-        for group in self._subscribers.values():
-            for subscription in group:
-                subscription._offer(
-                    ChangeEvent(account_id=subscription.account_id, kind=ChangeKind.RESYNC, modseq=0)
-                )
-
-    # -- listening
 
     async def _listen(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         started = False
@@ -130,7 +122,7 @@ class RedisBus(InProcessBus):
                 await trio.sleep(RECONNECT_DELAY)
                 continue
             if started:
-                self._resync_everyone()
+                self._resync_all()
             else:
                 started = True
                 task_status.started()
@@ -138,7 +130,7 @@ class RedisBus(InProcessBus):
                 await self._receive(pubsub)
             except StoreError as exc:
                 log.warning("redis bus: connection lost (%s); reconnecting", exc)
-                self._resync_everyone()
+                self._resync_all()
             finally:
                 with trio.CancelScope(shield=True):
                     await self._close_pubsub(pubsub)
