@@ -8,17 +8,19 @@ another account's data by guessing ids.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import trio
 from argon2 import PasswordHasher
 
 from mailcore._accounts import Accounts
+from mailcore._blobs import BlobKeeper
 from mailcore._records import (
     ImportItem,
     SearchResult,
@@ -77,6 +79,27 @@ from mailcore.store.meta import (
 
 log = logging.getLogger("mailcore.engine")
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _forward(part: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Concatenate[Engine, P], R]:
+    """An :class:`Engine` method that calls ``method`` on the engine's ``part``.
+
+    It keeps the part's name, signature and docstring (for ``help`` and
+    ``inspect.signature``), and type checkers see the part's parameters.
+    """
+    name = method.__name__
+
+    @functools.wraps(method)
+    def forward(self: Engine, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        bound: Callable[P, R] = getattr(getattr(self, part), name)
+        return bound(*args, **kwargs)
+
+    forward.__qualname__ = f"Engine.{name}"
+    return forward
+
+
 def _label_key(name: str) -> str:
     """Gmail matches ``label:work-clients`` to ``Work/Clients``."""
     return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
@@ -94,10 +117,7 @@ class Engine(Accounts, Sending):
             time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
         )
         self._committer = Batcher(self.meta.apply_many, max_batch=128)
-        self._blob_batcher: Batcher[bytes, str] = Batcher(self._put_blobs, max_batch=256)
-        self._blob_lock = trio.Lock()
-        self._inflight_blobs: dict[str, int] = {}
-        self._gc_pending: dict[str, float] = {}
+        self._keeper = BlobKeeper(stores.blobs, stores.meta, stores.queue)
         #: address -> (account, expiry): delivery reads no table for a known recipient
         self._recipients: dict[str, tuple[Account, float]] = {}
         self._domains: tuple[frozenset[str], float] | None = None
@@ -120,104 +140,30 @@ class Engine(Accounts, Sending):
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
-        await self.supervisor.start("blob-writer", self._blob_batcher.run)
+        await self.supervisor.start("blob-writer", self._keeper.run_writer)
         await self.supervisor.start("indexer", self.indexer.run)
         await self.supervisor.start("sender", self._send_scheduled)
-        await self.supervisor.start("blob-collector", self._blob_collector)
+        await self.supervisor.start("blob-collector", self._keeper.run_collector)
 
     async def _stop(self) -> None:
         await self.indexer.flush(max_wait=5.0)
         self.indexer.close()
         self._committer.close()
-        self._blob_batcher.close()
+        self._keeper.close()
 
-    # ------------------------------------------------------------ blobs
-
-    async def _put_blobs(self, blobs: list[bytes]) -> list[str]:
-        async with self._blob_lock:
-            return await self.stores.blobs.put_many(blobs)
+    collect_blobs = _forward("_keeper", BlobKeeper.collect_blobs)
 
     async def _after_commit(self, account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
         self.indexer.kick()
         freed = [ref for o in outcomes for ref in o.freed_blobs]
         if freed:
-            self._collect_blobs(freed)
-
-    #: seconds an unreferenced blob is kept before it is deleted, so that a
-    #: delivery of the same bytes still in flight (here or in another process
-    #: on the same data) has committed its reference by then
-    BLOB_GRACE_SECONDS = 60.0
+            self._keeper.release(freed)
 
     def _collect_blobs(self, refs: list[str]) -> None:
-        """Queue blobs that lost their last message for deletion after the grace period."""
-        due = trio.current_time() + self.BLOB_GRACE_SECONDS
-        for ref in refs:
-            self._gc_pending.setdefault(ref, due)
+        self._keeper.release(refs)
 
-    async def collect_blobs(self, *, grace: float | None = None) -> int:
-        """Delete queued blobs that nothing references any more; return how many.
-
-        A blob is deleted only if, at that moment and under the blob lock, no
-        message of any account and no queued send (outbound delivery, undo or
-        scheduled send) references it, and no delivery of it is in flight.
-        """
-        now = trio.current_time()
-        limit = now - (self.BLOB_GRACE_SECONDS if grace is None else grace) + self.BLOB_GRACE_SECONDS
-        due = [ref for ref, when in self._gc_pending.items() if when <= limit]
-        if not due:
-            return 0
-        async with self._blob_lock:
-            candidates = [r for r in due if r not in self._inflight_blobs]
-            still = await self.meta.blobs_referenced(candidates)
-            queued = await self._queued_blobs()
-            doomed = [r for r in candidates if r not in still and r not in queued]
-            for ref in due:
-                if ref in still or ref in queued or ref in doomed:
-                    self._gc_pending.pop(ref, None)
-            if doomed:
-                try:
-                    await self.stores.blobs.delete_many(doomed)
-                except Exception:  # the blobs stay until a later sweep; nothing is lost
-                    log.exception("could not delete %d unreferenced blobs", len(doomed))
-                    for ref in doomed:
-                        self._gc_pending[ref] = now + self.BLOB_GRACE_SECONDS
-                    return 0
-        return len(doomed)
-
-    async def _queued_blobs(self) -> set[str]:
-        refs: set[str] = set()
-        for kind in ("outbound", "send"):
-            for job in await self.stores.queue.list(kind=kind):
-                for key in ("blob_ref", "sent_ref"):
-                    value = job.payload.get(key)
-                    if isinstance(value, str):
-                        refs.add(value)
-        return refs
-
-    async def _blob_collector(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        task_status.started()
-        while True:
-            await trio.sleep(self.BLOB_GRACE_SECONDS / 4)
-            try:
-                await self.collect_blobs()
-            except Exception:  # garbage waits for the next sweep
-                log.exception("blob collection failed")
-
-    @asynccontextmanager
-    async def _blob_in_flight(self, raw: bytes) -> AsyncIterator[str]:
-        import hashlib
-
-        ref = hashlib.sha256(raw).hexdigest()
-        self._inflight_blobs[ref] = self._inflight_blobs.get(ref, 0) + 1
-        try:
-            stored = await self._blob_batcher.submit(raw)
-            yield stored
-        finally:
-            count = self._inflight_blobs[ref] - 1
-            if count:
-                self._inflight_blobs[ref] = count
-            else:
-                del self._inflight_blobs[ref]
+    def _blob_in_flight(self, raw: bytes) -> AbstractAsyncContextManager[str]:
+        return self._keeper.in_flight(raw)
 
     # ----------------------------------------------------------- labels
 
@@ -327,7 +273,7 @@ class Engine(Accounts, Sending):
         when = internal_date if internal_date is not None else time.time()
         flag_set = frozenset(flags)
         message_ids: dict[str, int] = {}
-        async with self._blob_in_flight(raw) as ref:
+        async with self._keeper.in_flight(raw) as ref:
 
             async def one(account_id: int, address: str) -> None:
                 label_ids = await self._delivery_labels(account_id, labels)
@@ -402,7 +348,7 @@ class Engine(Accounts, Sending):
                 message_id, thread_id, uid = found
                 return AppendResult(message_id, thread_id, target.id, uid, target.uidvalidity)
         when = internal_date if internal_date is not None else time.time()
-        async with self._blob_in_flight(raw) as ref:
+        async with self._keeper.in_flight(raw) as ref:
             record = record_from_parsed(
                 parsed, ref, flags=frozenset(flag_set), label_ids=frozenset(ids), internal_date=when
             )
@@ -430,7 +376,7 @@ class Engine(Accounts, Sending):
             nonlocal count
             if not chunk:
                 return
-            refs = await self._put_blobs([it.raw for it in chunk])
+            refs = await self._keeper.put_blobs([it.raw for it in chunk])
             mutations: list[Mutation] = []
             docs = []
             for item, ref in zip(chunk, refs, strict=True):
