@@ -48,7 +48,6 @@ from mailcore.errors import (
 )
 from mailcore.message import fetch_section, parse_message, part_content
 from mailcore.model import (
-    Account,
     AppendResult,
     Changes,
     Contact,
@@ -105,7 +104,7 @@ def _label_key(name: str) -> str:
     return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
 
 
-class Engine(Accounts, Sending):
+class Engine(Sending):
     """Accounts, delivery, labels, messages, threads, search and watch."""
 
     def __init__(self, config: Config, stores: Stores, nursery: trio.Nursery) -> None:
@@ -113,14 +112,12 @@ class Engine(Accounts, Sending):
         self.stores = stores
         self.meta = stores.meta
         self.supervisor = Supervisor(nursery, "engine")
-        self._hasher = PasswordHasher(
-            time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
-        )
         self._committer = Batcher(self.meta.apply_many, max_batch=128)
         self._keeper = BlobKeeper(stores.blobs, stores.meta, stores.queue)
-        #: address -> (account, expiry): delivery reads no table for a known recipient
-        self._recipients: dict[str, tuple[Account, float]] = {}
-        self._domains: tuple[frozenset[str], float] | None = None
+        hasher = PasswordHasher(
+            time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
+        )
+        self._accounts = Accounts(stores.meta, stores.cache, stores.search, self._keeper, hasher)
         self.indexer = Indexer(
             self.meta,
             stores.blobs,
@@ -151,6 +148,27 @@ class Engine(Accounts, Sending):
         self._committer.close()
         self._keeper.close()
 
+    # --------------------------------------------------------- accounts
+
+    add_domain = _forward("_accounts", Accounts.add_domain)
+    list_domains = _forward("_accounts", Accounts.list_domains)
+    remove_domain = _forward("_accounts", Accounts.remove_domain)
+    create_account = _forward("_accounts", Accounts.create_account)
+    list_accounts = _forward("_accounts", Accounts.list_accounts)
+    get_account = _forward("_accounts", Accounts.get_account)
+    get_account_by_id = _forward("_accounts", Accounts.get_account_by_id)
+    authenticate = _forward("_accounts", Accounts.authenticate)
+    change_password = _forward("_accounts", Accounts.change_password)
+    update_account = _forward("_accounts", Accounts.update_account)
+    delete_account = _forward("_accounts", Accounts.delete_account)
+    add_alias = _forward("_accounts", Accounts.add_alias)
+    remove_alias = _forward("_accounts", Accounts.remove_alias)
+    list_aliases = _forward("_accounts", Accounts.list_aliases)
+    resolve_recipient = _forward("_accounts", Accounts.resolve_recipient)
+    is_local_domain = _forward("_accounts", Accounts.is_local_domain)
+
+    # ------------------------------------------------------------ blobs
+
     collect_blobs = _forward("_keeper", BlobKeeper.collect_blobs)
 
     async def _after_commit(self, account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
@@ -158,9 +176,6 @@ class Engine(Accounts, Sending):
         freed = [ref for o in outcomes for ref in o.freed_blobs]
         if freed:
             self._keeper.release(freed)
-
-    def _collect_blobs(self, refs: list[str]) -> None:
-        self._keeper.release(refs)
 
     def _blob_in_flight(self, raw: bytes) -> AbstractAsyncContextManager[str]:
         return self._keeper.in_flight(raw)
