@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 
 from mailcore._accounts import Accounts
 from mailcore._blobs import BlobKeeper
+from mailcore._labels import Labels
 from mailcore._records import (
     ImportItem,
     SearchResult,
@@ -37,10 +38,8 @@ from mailcore.actors.mailbox import MailboxDirectory
 from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
 from mailcore.errors import (
-    AlreadyExists,
     InvalidArgument,
     InvalidName,
-    LabelNotFound,
     MessageNotFound,
     NotFound,
     NotLocalRecipient,
@@ -66,14 +65,10 @@ from mailcore.store.base import Subscription
 from mailcore.store.meta import (
     AddMessage,
     ChangeLabels,
-    CreateLabel,
-    DeleteLabel,
     DeleteMessages,
     Mutation,
     Outcome,
-    RenameLabel,
     SetFlags,
-    UpdateLabel,
 )
 
 log = logging.getLogger("mailcore.engine")
@@ -134,6 +129,7 @@ class Engine(Sending):
             self._after_commit,
             config.actor_idle_seconds,
         )
+        self._labels = Labels(self.mailboxes)
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
@@ -182,71 +178,17 @@ class Engine(Sending):
 
     # ----------------------------------------------------------- labels
 
-    async def labels(self, account_id: int) -> list[Label]:
-        return list(await self.mailboxes.labels(account_id))
-
-    async def label(self, account_id: int, name_or_id: str | int) -> Label:
-        labels = await self.mailboxes.labels(account_id)
-        if isinstance(name_or_id, int):
-            for label in labels:
-                if label.id == name_or_id:
-                    return label
-            raise LabelNotFound("no such label")
-        name = name_or_id.strip()
-        if name.upper() == "INBOX":
-            name = "INBOX"
-        for label in labels:
-            if label.name == name:
-                return label
-        for label in labels:
-            if label.name.casefold() == name.casefold():
-                return label
-        raise LabelNotFound(f"no such label: {name_or_id}")
-
-    async def role_label(self, account_id: int, role: LabelRole) -> Label:
-        for label in await self.mailboxes.labels(account_id):
-            if label.role is role:
-                return label
-        raise LabelNotFound(f"account has no {role.value} label")
+    labels = _forward("_labels", Labels.labels)
+    label = _forward("_labels", Labels.label)
+    role_label = _forward("_labels", Labels.role_label)
+    create_label = _forward("_labels", Labels.create_label)
+    ensure_label = _forward("_labels", Labels.ensure_label)
+    rename_label = _forward("_labels", Labels.rename_label)
+    update_label = _forward("_labels", Labels.update_label)
+    delete_label = _forward("_labels", Labels.delete_label)
 
     async def _roles(self, account_id: int) -> dict[LabelRole, int]:
         return await self.mailboxes.roles(account_id)
-
-    async def create_label(self, account_id: int, name: str, *, color: str | None = None) -> Label:
-        outcome = await self._apply_one(account_id, CreateLabel(name, None, color))
-        assert outcome.label is not None
-        return outcome.label
-
-    async def ensure_label(self, account_id: int, name: str) -> Label:
-        try:
-            return await self.label(account_id, name)
-        except LabelNotFound:
-            try:
-                return await self.create_label(account_id, name)
-            except AlreadyExists:
-                return await self.label(account_id, name)
-
-    async def rename_label(self, account_id: int, label: str | int, new_name: str) -> Label:
-        target = await self.label(account_id, label)
-        await self._apply_one(account_id, RenameLabel(target.id, new_name))
-        return await self.label(account_id, target.id)
-
-    async def update_label(
-        self,
-        account_id: int,
-        label: str | int,
-        *,
-        color: str | None = None,
-        clear_color: bool = False,
-        subscribed: bool | None = None,
-    ) -> Label:
-        target = await self.label(account_id, label)
-        await self._apply_one(account_id, UpdateLabel(target.id, color, clear_color, subscribed))
-        return await self.label(account_id, target.id)
-
-    async def delete_label(self, account_id: int, label: str | int) -> None:
-        target = await self.label(account_id, label)
-        await self._apply_one(account_id, DeleteLabel(target.id))
 
     async def _apply(self, account_id: int, mutations: list[Mutation]) -> list[Outcome]:
         return await self.mailboxes.apply(account_id, mutations)
