@@ -9,10 +9,9 @@ another account's data by guessing ids.
 from __future__ import annotations
 
 import functools
-import itertools
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -21,15 +20,12 @@ from argon2 import PasswordHasher
 
 from mailcore._accounts import Accounts
 from mailcore._blobs import BlobKeeper
+from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
 from mailcore._records import (
-    ImportItem,
     SearchResult,
-    _check_flags,
     _doc_from_raw,
-    record_from_parsed,
-    search_doc,
     search_doc_from_meta,
 )
 from mailcore._submission import Sending
@@ -40,13 +36,8 @@ from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
 from mailcore.errors import (
     InvalidArgument,
-    InvalidName,
-    NotLocalRecipient,
 )
-from mailcore.message import parse_message
 from mailcore.model import (
-    AppendResult,
-    DeliveryResult,
     LabelRole,
     ThreadPage,
 )
@@ -54,7 +45,6 @@ from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labe
 from mailcore.store import Stores, open_stores
 from mailcore.store.base import Subscription
 from mailcore.store.meta import (
-    AddMessage,
     Mutation,
     Outcome,
 )
@@ -119,6 +109,9 @@ class Engine(Sending):
         )
         self._labels = Labels(self.mailboxes)
         self._messages = Messages(stores.meta, stores.blobs, self.mailboxes, self._labels)
+        self._delivery = Delivery(
+            config.limits, stores.meta, self.mailboxes, self.indexer, self._keeper, self._accounts, self._labels
+        )
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
@@ -187,188 +180,9 @@ class Engine(Sending):
 
     # --------------------------------------------------------- delivery
 
-    async def deliver(
-        self,
-        raw: bytes,
-        recipients: Sequence[str],
-        *,
-        internal_date: float | None = None,
-        labels: Sequence[str] = (),
-        flags: Iterable[str] = (),
-    ) -> DeliveryResult:
-        """Deliver one message to local recipients, storing its bytes once.
-
-        Every recipient must be local (an account, an alias or a plus
-        address), or :class:`NotLocalRecipient` is raised and nothing is
-        stored. Returns only once the blob is durable and every recipient's
-        metadata is committed.
-        """
-        if not recipients:
-            raise InvalidArgument("no recipients")
-        if len(raw) > self.config.limits.max_message_size:
-            from mailcore.errors import MessageTooLarge
-
-            raise MessageTooLarge(f"message is {len(raw)} bytes; the limit is {self.config.limits.max_message_size}")
-        accounts: dict[int, str] = {}
-        for rcpt in recipients:
-            account = await self.resolve_recipient(rcpt)
-            if account is None:
-                raise NotLocalRecipient(rcpt)
-            accounts.setdefault(account.id, account.address)
-        parsed = parse_message(raw)
-        when = internal_date if internal_date is not None else time.time()
-        flag_set = frozenset(flags)
-        message_ids: dict[str, int] = {}
-        async with self._keeper.in_flight(raw) as ref:
-
-            async def one(account_id: int, address: str) -> None:
-                label_ids = await self._delivery_labels(account_id, labels)
-                record = record_from_parsed(
-                    parsed, ref, flags=flag_set, label_ids=label_ids, internal_date=when
-                )
-                outcome = (await self._apply(account_id, [AddMessage(record)]))[0]
-                mid = outcome.message_ids[0]
-                message_ids[address] = mid
-                self.indexer.hand_over(
-                    search_doc(account_id, mid, outcome.thread_ids[0], parsed, when, label_ids, flag_set)
-                )
-
-            if len(accounts) == 1:
-                [(aid, addr)] = accounts.items()
-                await one(aid, addr)
-            else:
-                with single_errors():
-                    async with trio.open_nursery() as nursery:
-                        for aid, addr in accounts.items():
-                            nursery.start_soon(one, aid, addr)
-        return DeliveryResult(ref, message_ids)
-
-    async def _delivery_labels(self, account_id: int, names: Sequence[str]) -> frozenset[int]:
-        roles = await self._roles(account_id)
-        if not names:
-            return frozenset({roles[LabelRole.INBOX], roles[LabelRole.ALL]})
-        ids = {(await self.ensure_label(account_id, n)).id for n in names}
-        return frozenset(self._gmail_rules(roles, ids))
-
-    @staticmethod
-    def _gmail_rules(roles: dict[LabelRole, int], ids: set[int]) -> set[int]:
-        """Trash and Spam are outside All Mail; everything else is in it."""
-        if roles[LabelRole.TRASH] in ids or roles[LabelRole.SPAM] in ids:
-            ids.discard(roles[LabelRole.ALL])
-            ids.discard(roles[LabelRole.INBOX])
-        else:
-            ids.add(roles[LabelRole.ALL])
-        return ids
-
-    async def append(
-        self,
-        account_id: int,
-        label: str | int,
-        raw: bytes,
-        *,
-        flags: Iterable[str] = (),
-        internal_date: float | None = None,
-    ) -> AppendResult:
-        """IMAP APPEND: store a message into a label with flags and a date."""
-        if len(raw) > self.config.limits.max_message_size:
-            from mailcore.errors import MessageTooLarge
-
-            raise MessageTooLarge("message too large")
-        target = await self.label(account_id, label)
-        roles = await self._roles(account_id)
-        flag_set = set(_check_flags(flags))
-        ids = {target.id}
-        if target.role is LabelRole.STARRED:
-            flag_set.add("\\Flagged")
-        if target.role is LabelRole.DRAFTS:
-            flag_set.add("\\Draft")
-        if "\\Flagged" in flag_set:
-            ids.add(roles[LabelRole.STARRED])
-        ids = self._gmail_rules(roles, ids)
-        parsed = parse_message(raw)
-        if target.role is LabelRole.SENT and parsed.message_id:
-            # A mail client that sent through our submission port also APPENDs
-            # its own copy to Sent; like Gmail, keep the one copy we already have.
-            found = await self.meta.find_in_label(account_id, target.id, parsed.message_id)
-            if found is not None:
-                message_id, thread_id, uid = found
-                return AppendResult(message_id, thread_id, target.id, uid, target.uidvalidity)
-        when = internal_date if internal_date is not None else time.time()
-        async with self._keeper.in_flight(raw) as ref:
-            record = record_from_parsed(
-                parsed, ref, flags=frozenset(flag_set), label_ids=frozenset(ids), internal_date=when
-            )
-            outcome = (await self._apply(account_id, [AddMessage(record)]))[0]
-        mid = outcome.message_ids[0]
-        self.indexer.hand_over(
-            search_doc(account_id, mid, outcome.thread_ids[0], parsed, when, frozenset(ids), frozenset(flag_set))
-        )
-        return AppendResult(mid, outcome.thread_ids[0], target.id, outcome.uids[(mid, target.id)], target.uidvalidity)
-
-    async def import_messages(
-        self,
-        account_id: int,
-        items: Iterable[ImportItem],
-        *,
-        batch: int = 200,
-        progress: Any = None,
-    ) -> int:
-        """Import many messages in batches (one fsync round per batch)."""
-        roles = await self._roles(account_id)
-        count = 0
-        chunk: list[ImportItem] = []
-
-        async def flush() -> None:
-            nonlocal count
-            if not chunk:
-                return
-            refs = await self._keeper.put_blobs([it.raw for it in chunk])
-            mutations: list[Mutation] = []
-            docs = []
-            for item, ref in zip(chunk, refs, strict=True):
-                parsed = parse_message(item.raw)
-                ids: set[int] = set()
-                for name in item.labels:
-                    try:
-                        ids.add((await self.ensure_label(account_id, _importable_label(name))).id)
-                    except InvalidName as exc:  # one odd label must not stop an import
-                        log.warning("import: label %r skipped: %s", name, exc)
-                flags = set(item.flags)
-                if roles[LabelRole.STARRED] in ids:
-                    flags.add("\\Flagged")
-                if "\\Flagged" in flags:
-                    ids.add(roles[LabelRole.STARRED])
-                ids = self._gmail_rules(roles, ids)
-                date = item.internal_date or (parsed.date.timestamp() if parsed.date else time.time())
-                mutations.append(
-                    AddMessage(
-                        record_from_parsed(
-                            parsed, ref, flags=frozenset(flags), label_ids=frozenset(ids), internal_date=date
-                        )
-                    )
-                )
-                docs.append((parsed, date, frozenset(ids), frozenset(flags)))
-            outcomes = await self._apply(account_id, mutations)
-            for outcome, (parsed, date, ids_, flags_) in zip(outcomes, docs, strict=True):
-                mid = outcome.message_ids[0]
-                self.indexer.hand_over(search_doc(account_id, mid, outcome.thread_ids[0], parsed, date, ids_, flags_))
-            count += len(chunk)
-            if progress is not None:
-                progress(len(chunk))
-            chunk.clear()
-
-        iterator = iter(items)
-
-        def take() -> list[ImportItem]:
-            # reading files happens in a worker thread, never on the trio thread
-            return list(itertools.islice(iterator, batch))
-
-        while True:
-            chunk.extend(await trio.to_thread.run_sync(take))
-            if not chunk:
-                break
-            await flush()
-        return count
+    deliver = _forward("_delivery", Delivery.deliver)
+    append = _forward("_delivery", Delivery.append)
+    import_messages = _forward("_delivery", Delivery.import_messages)
 
     # ---------------------------------------------------------- messages
 
@@ -491,12 +305,6 @@ class Engine(Sending):
 
 def _mentions_anywhere(query: str | Query) -> bool:
     return isinstance(query, str) and "in:anywhere" in query.lower()
-
-
-def _importable_label(name: str) -> str:
-    """A label name from another system made acceptable here (``Work*`` -> ``Work_``)."""
-    cleaned = "".join("_" if ch in "*%" or ord(ch) < 32 else ch for ch in name)
-    return "/".join(part.strip() for part in cleaned.split("/") if part.strip()) or name
 
 
 @asynccontextmanager
