@@ -77,7 +77,7 @@ def _label_key(name: str) -> str:
     return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
 
 
-class Engine(Sending):
+class Engine:
     """Accounts, delivery, labels, messages, threads, search and watch."""
 
     def __init__(self, config: Config, stores: Stores, nursery: trio.Nursery) -> None:
@@ -112,12 +112,23 @@ class Engine(Sending):
         self._delivery = Delivery(
             config.limits, stores.meta, self.mailboxes, self.indexer, self._keeper, self._accounts, self._labels
         )
+        self._sending = Sending(
+            config.limits,
+            stores.meta,
+            stores.queue,
+            stores.blobs,
+            self._keeper,
+            self._accounts,
+            self._delivery,
+            self._labels,
+            self._messages,
+        )
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
         await self.supervisor.start("blob-writer", self._keeper.run_writer)
         await self.supervisor.start("indexer", self.indexer.run)
-        await self.supervisor.start("sender", self._send_scheduled)
+        await self.supervisor.start("sender", self._sending.send_scheduled)
         await self.supervisor.start("blob-collector", self._keeper.run_collector)
 
     async def _stop(self) -> None:
@@ -154,9 +165,6 @@ class Engine(Sending):
         freed = [ref for o in outcomes for ref in o.freed_blobs]
         if freed:
             self._keeper.release(freed)
-
-    def _blob_in_flight(self, raw: bytes) -> AbstractAsyncContextManager[str]:
-        return self._keeper.in_flight(raw)
 
     # ----------------------------------------------------------- labels
 
@@ -207,6 +215,19 @@ class Engine(Sending):
     move = _forward("_messages", Messages.move)
     expunge = _forward("_messages", Messages.expunge)
     delete_messages = _forward("_messages", Messages.delete_messages)
+
+    # ---------------------------------------------------------- sending
+
+    sender_addresses = _forward("_sending", Sending.sender_addresses)
+    check_sender = _forward("_sending", Sending.check_sender)
+    check_message_senders = _forward("_sending", Sending.check_message_senders)
+    submit = _forward("_sending", Sending.submit)
+    outbound = _forward("_sending", Sending.outbound)
+    schedule_submission = _forward("_sending", Sending.schedule_submission)
+    scheduled = _forward("_sending", Sending.scheduled)
+    cancel_submission = _forward("_sending", Sending.cancel_submission)
+    save_draft = _forward("_sending", Sending.save_draft)
+    delete_draft = _forward("_sending", Sending.delete_draft)
 
     # ----------------------------------------------------------- search
 
