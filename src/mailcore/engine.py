@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import functools
 import logging
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import trio
@@ -24,26 +23,21 @@ from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
 from mailcore._records import (
-    SearchResult,
     _doc_from_raw,
     search_doc_from_meta,
 )
+from mailcore._searching import Search
 from mailcore._submission import Sending
+from mailcore._watching import Watch
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
 from mailcore.actors.mailbox import MailboxDirectory
 from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
-from mailcore.errors import (
-    InvalidArgument,
-)
 from mailcore.model import (
     LabelRole,
-    ThreadPage,
 )
-from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labels
 from mailcore.store import Stores, open_stores
-from mailcore.store.base import Subscription
 from mailcore.store.meta import (
     Mutation,
     Outcome,
@@ -70,11 +64,6 @@ def _forward(part: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Co
 
     forward.__qualname__ = f"Engine.{name}"
     return forward
-
-
-def _label_key(name: str) -> str:
-    """Gmail matches ``label:work-clients`` to ``Work/Clients``."""
-    return "".join("-" if ch in " /-_" else ch for ch in name.casefold())
 
 
 class Engine:
@@ -123,6 +112,8 @@ class Engine:
             self._labels,
             self._messages,
         )
+        self._search = Search(stores.meta, stores.search, self.indexer, self.mailboxes)
+        self._watch = Watch(stores.bus, self.mailboxes, self.indexer)
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
@@ -231,101 +222,15 @@ class Engine:
 
     # ----------------------------------------------------------- search
 
-    async def compile_query(self, account_id: int, query: str | Query) -> Query:
-        """Parse a Gmail query and resolve its labels for this account.
-
-        Like Gmail, messages in Trash and Spam match only when the query
-        names one of those labels (or ``in:anywhere``).
-        """
-        tree = parse_query(query) if isinstance(query, str) else query
-        labels = await self.mailboxes.labels(account_id)
-        by_key: dict[str, set[int]] = {}
-        for lb in labels:
-            by_key.setdefault(_label_key(lb.name), set()).add(lb.id)
-            if lb.role is not None:
-                by_key.setdefault(lb.role.value, set()).add(lb.id)
-        names_used: list[str] = []
-
-        def resolve(name: str) -> frozenset[int]:
-            names_used.append(name)
-            key = _label_key(name)
-            found = set(by_key.get(key, set()))
-            # label:work also matches its children, as in Gmail
-            for lb in labels:
-                if _label_key(lb.name).startswith(key + "-"):
-                    found.add(lb.id)
-            return frozenset(found)
-
-        resolved = resolve_labels(tree, resolve)
-        roles = {lb.role: lb.id for lb in labels if lb.role is not None}
-        wants_hidden = any(_label_key(n) in ("trash", "spam", "anywhere") for n in names_used)
-        if not wants_hidden and not _mentions_anywhere(query):
-            hidden = frozenset({roles[LabelRole.TRASH], roles[LabelRole.SPAM]})
-            resolved = And((resolved, Not(LabelIds(hidden))))
-        return resolved
-
-    async def search(
-        self, account_id: int, query: str | Query, *, cursor: str | None = None, limit: int = 50
-    ) -> SearchResult:
-        """Messages matching a Gmail query, newest first.
-
-        Waits for the index to take in everything committed before the call.
-        Raises :class:`mailcore.errors.QuerySyntaxError` for a malformed query.
-        """
-        if not 1 <= limit <= 1000:
-            raise InvalidArgument("limit must be between 1 and 1000")
-        compiled = await self.compile_query(account_id, query)
-        await self.indexer.flush()
-        page = await self.stores.search.query(account_id, compiled, limit=limit, cursor=cursor, now=time.time())
-        metas = await self.meta.fetch_messages(account_id, page.message_ids)
-        return SearchResult(metas, page.next_cursor)
-
-    async def search_ids(self, account_id: int, query: str | Query, *, max_results: int = 100_000) -> list[int]:
-        """Every matching message id (for IMAP SEARCH X-GM-RAW)."""
-        compiled = await self.compile_query(account_id, query)
-        await self.indexer.flush()
-        out: list[int] = []
-        cursor = None
-        while len(out) < max_results:
-            page = await self.stores.search.query(account_id, compiled, limit=1000, cursor=cursor, now=time.time())
-            out.extend(page.message_ids)
-            cursor = page.next_cursor
-            if cursor is None:
-                break
-        return out[:max_results]
-
-    async def search_threads(
-        self, account_id: int, query: str | Query, *, cursor: str | None = None, limit: int = 50
-    ) -> ThreadPage:
-        """Conversations with a matching message, newest match first."""
-        result = await self.search(account_id, query, cursor=cursor, limit=limit)
-        thread_ids = list(dict.fromkeys(m.thread_id for m in result.messages))
-        summaries = await self.meta.thread_summaries(account_id, thread_ids)
-        return ThreadPage(summaries, result.next_cursor)
+    compile_query = _forward("_search", Search.compile_query)
+    search = _forward("_search", Search.search)
+    search_ids = _forward("_search", Search.search_ids)
+    search_threads = _forward("_search", Search.search_threads)
 
     # ------------------------------------------------------------ watch
 
-    def watch(self, account_id: int, *, buffer: int = 1024) -> AbstractAsyncContextManager[Subscription]:
-        """Change events of one account, as they are committed.
-
-        ``async with engine.watch(account_id) as events: async for ev in events``.
-        A watcher that falls more than ``buffer`` events behind receives a
-        ``resync`` event and must re-read what it shows.
-        """
-        return self.stores.bus.subscribe(account_id, buffer)
-
-    # ----------------------------------------------------------- status
-
-    def stats(self) -> dict[str, int]:
-        return {
-            "active_mailboxes": self.mailboxes.active,
-            "activations": self.mailboxes.activations,
-            "indexed": self.indexer.indexed,
-        }
-
-
-def _mentions_anywhere(query: str | Query) -> bool:
-    return isinstance(query, str) and "in:anywhere" in query.lower()
+    watch = _forward("_watch", Watch.watch)
+    stats = _forward("_watch", Watch.stats)
 
 
 @asynccontextmanager
