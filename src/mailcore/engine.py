@@ -9,7 +9,6 @@ another account's data by guessing ids.
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -22,28 +21,17 @@ from mailcore._blobs import BlobKeeper
 from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
-from mailcore._records import (
-    _doc_from_raw,
-    search_doc_from_meta,
-)
+from mailcore._records import _doc_from_raw, search_doc_from_meta
 from mailcore._searching import Search
 from mailcore._submission import Sending
 from mailcore._watching import Watch
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
-from mailcore.actors.mailbox import MailboxDirectory
+from mailcore.actors.mailbox import Committer, MailboxDirectory
 from mailcore.actors.supervisor import Supervisor, single_errors
 from mailcore.config import Config
-from mailcore.model import (
-    LabelRole,
-)
 from mailcore.store import Stores, open_stores
-from mailcore.store.meta import (
-    Mutation,
-    Outcome,
-)
-
-log = logging.getLogger("mailcore.engine")
+from mailcore.store.meta import Mutation, Outcome
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -67,64 +55,58 @@ def _forward(part: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Co
 
 
 class Engine:
-    """Accounts, delivery, labels, messages, threads, search and watch."""
+    """Accounts, delivery, labels, messages, threads, search and watch.
 
-    def __init__(self, config: Config, stores: Stores, nursery: trio.Nursery) -> None:
+    One facade over the engine's parts (accounts, delivery, labels,
+    messages, sending, search, watch), each of which is given only the stores
+    and parts it needs. Open it with :func:`open_engine`; its stores, actors
+    and indexer are its own (tests look inside with
+    :func:`mailcore.testing.engine_internals`).
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        stores: Stores,
+        supervisor: Supervisor,
+        committer: Committer,
+        indexer: Indexer,
+        mailboxes: MailboxDirectory,
+        keeper: BlobKeeper,
+        accounts: Accounts,
+        labels: Labels,
+        messages: Messages,
+        delivery: Delivery,
+        sending: Sending,
+        search: Search,
+        watch: Watch,
+    ) -> None:
         self.config = config
-        self.stores = stores
-        self.meta = stores.meta
-        self.supervisor = Supervisor(nursery, "engine")
-        self._committer = Batcher(self.meta.apply_many, max_batch=128)
-        self._keeper = BlobKeeper(stores.blobs, stores.meta, stores.queue)
-        hasher = PasswordHasher(
-            time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
-        )
-        self._accounts = Accounts(stores.meta, stores.cache, stores.search, self._keeper, hasher)
-        self.indexer = Indexer(
-            self.meta,
-            stores.blobs,
-            stores.search,
-            _doc_from_raw,
-            search_doc_from_meta,
-            lock_path=config.data_dir / "indexer.lock",
-        )
-        self.mailboxes = MailboxDirectory(
-            self.supervisor,
-            self.meta,
-            self._committer,
-            stores.bus,
-            self._after_commit,
-            config.actor_idle_seconds,
-        )
-        self._labels = Labels(self.mailboxes)
-        self._messages = Messages(stores.meta, stores.blobs, self.mailboxes, self._labels)
-        self._delivery = Delivery(
-            config.limits, stores.meta, self.mailboxes, self.indexer, self._keeper, self._accounts, self._labels
-        )
-        self._sending = Sending(
-            config.limits,
-            stores.meta,
-            stores.queue,
-            stores.blobs,
-            self._keeper,
-            self._accounts,
-            self._delivery,
-            self._labels,
-            self._messages,
-        )
-        self._search = Search(stores.meta, stores.search, self.indexer, self.mailboxes)
-        self._watch = Watch(stores.bus, self.mailboxes, self.indexer)
+        self._stores = stores
+        self._supervisor = supervisor
+        self._committer = committer
+        self._indexer = indexer
+        self._mailboxes = mailboxes
+        self._keeper = keeper
+        self._accounts = accounts
+        self._labels = labels
+        self._messages = messages
+        self._delivery = delivery
+        self._sending = sending
+        self._search = search
+        self._watch = watch
 
     async def _start(self) -> None:
-        await self.supervisor.start("committer", self._committer.run)
-        await self.supervisor.start("blob-writer", self._keeper.run_writer)
-        await self.supervisor.start("indexer", self.indexer.run)
-        await self.supervisor.start("sender", self._sending.send_scheduled)
-        await self.supervisor.start("blob-collector", self._keeper.run_collector)
+        await self._supervisor.start("committer", self._committer.run)
+        await self._supervisor.start("blob-writer", self._keeper.run_writer)
+        await self._supervisor.start("indexer", self._indexer.run)
+        await self._supervisor.start("sender", self._sending.send_scheduled)
+        await self._supervisor.start("blob-collector", self._keeper.run_collector)
 
     async def _stop(self) -> None:
-        await self.indexer.flush(max_wait=5.0)
-        self.indexer.close()
+        await self._indexer.flush(max_wait=5.0)
+        self._indexer.close()
         self._committer.close()
         self._keeper.close()
 
@@ -151,12 +133,6 @@ class Engine:
 
     collect_blobs = _forward("_keeper", BlobKeeper.collect_blobs)
 
-    async def _after_commit(self, account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
-        self.indexer.kick()
-        freed = [ref for o in outcomes for ref in o.freed_blobs]
-        if freed:
-            self._keeper.release(freed)
-
     # ----------------------------------------------------------- labels
 
     labels = _forward("_labels", Labels.labels)
@@ -167,15 +143,6 @@ class Engine:
     rename_label = _forward("_labels", Labels.rename_label)
     update_label = _forward("_labels", Labels.update_label)
     delete_label = _forward("_labels", Labels.delete_label)
-
-    async def _roles(self, account_id: int) -> dict[LabelRole, int]:
-        return await self.mailboxes.roles(account_id)
-
-    async def _apply(self, account_id: int, mutations: list[Mutation]) -> list[Outcome]:
-        return await self.mailboxes.apply(account_id, mutations)
-
-    async def _apply_one(self, account_id: int, mutation: Mutation) -> Outcome:
-        return (await self._apply(account_id, [mutation]))[0]
 
     # --------------------------------------------------------- delivery
 
@@ -233,6 +200,61 @@ class Engine:
     stats = _forward("_watch", Watch.stats)
 
 
+def _compose(config: Config, stores: Stores, supervisor: Supervisor) -> Engine:
+    """The engine's parts, each given the stores and parts it needs."""
+    committer: Committer = Batcher(stores.meta.apply_many, max_batch=128)
+    keeper = BlobKeeper(stores.blobs, stores.meta, stores.queue)
+    hasher = PasswordHasher(
+        time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1
+    )
+    accounts = Accounts(stores.meta, stores.cache, stores.search, keeper, hasher)
+    indexer = Indexer(
+        stores.meta,
+        stores.blobs,
+        stores.search,
+        _doc_from_raw,
+        search_doc_from_meta,
+        lock_path=config.data_dir / "indexer.lock",
+    )
+
+    async def after_commit(account_id: int, mutations: Sequence[Mutation], outcomes: Sequence[Outcome]) -> None:
+        indexer.kick()
+        freed = [ref for o in outcomes for ref in o.freed_blobs]
+        if freed:
+            keeper.release(freed)
+
+    mailboxes = MailboxDirectory(
+        supervisor,
+        stores.meta,
+        committer,
+        stores.bus,
+        after_commit,
+        config.actor_idle_seconds,
+    )
+    labels = Labels(mailboxes)
+    messages = Messages(stores.meta, stores.blobs, mailboxes, labels)
+    delivery = Delivery(config.limits, stores.meta, mailboxes, indexer, keeper, accounts, labels)
+    sending = Sending(
+        config.limits, stores.meta, stores.queue, stores.blobs, keeper, accounts, delivery, labels, messages
+    )
+    return Engine(
+        config,
+        stores=stores,
+        supervisor=supervisor,
+        committer=committer,
+        indexer=indexer,
+        mailboxes=mailboxes,
+        keeper=keeper,
+        accounts=accounts,
+        labels=labels,
+        messages=messages,
+        delivery=delivery,
+        sending=sending,
+        search=Search(stores.meta, stores.search, indexer, mailboxes),
+        watch=Watch(stores.bus, mailboxes, indexer),
+    )
+
+
 @asynccontextmanager
 async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
     """Open the engine and its stores; close everything on exit.
@@ -245,7 +267,7 @@ async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
     try:
         with single_errors():
             async with trio.open_nursery() as nursery:
-                engine = Engine(config, stores, nursery)
+                engine = _compose(config, stores, Supervisor(nursery, "engine"))
                 await engine._start()
                 try:
                     yield engine

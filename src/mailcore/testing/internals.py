@@ -43,4 +43,4 @@ def engine_internals(engine: Engine) -> EngineInternals:
 
     For tests and benchmarks only; not a stable API.
     """
-    return EngineInternals(engine.stores, engine.indexer, engine.mailboxes, engine._accounts)
+    return EngineInternals(engine._stores, engine._indexer, engine._mailboxes, engine._accounts)
