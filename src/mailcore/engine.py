@@ -50,6 +50,7 @@ def _forward(part: str, method: Callable[Concatenate[Any, P], R]) -> Callable[Co
         bound: Callable[P, R] = getattr(getattr(self, part), name)
         return bound(*args, **kwargs)
 
+    forward.__module__ = __name__
     forward.__qualname__ = f"Engine.{name}"
     return forward
 
