@@ -47,6 +47,7 @@ import trio.testing
 
 import mailcore
 from benchmarks.corpus import generate_message
+from mailcore.testing import engine_internals
 
 Figure = dict[str, Any]
 Emit = Callable[[Figure], None]
@@ -183,7 +184,7 @@ async def bench_import_and_fetch(
         )
         emit(out[-1])
         # let the indexer catch up so that it does not share the CPU with the reads
-        await engine.indexer.flush(60.0)
+        await engine_internals(engine).indexer.flush(60.0)
         metas = await engine.fetch(account_id, "INBOX")  # warm
         assert len(metas) == imported, (len(metas), imported)
         assert all(m.envelope and m.bodystructure for m in metas)
@@ -225,7 +226,7 @@ async def bench_actor_idle(actors: int, root: Path | None = None) -> Figure:
             after = tracemalloc.get_traced_memory()[0]
         finally:
             tracemalloc.stop()
-        active = engine.mailboxes.active
+        active = engine.stats()["active_mailboxes"]
     assert active >= actors, (active, actors)
     return figure(
         "actor_idle_kb",

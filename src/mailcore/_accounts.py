@@ -1,16 +1,15 @@
 """Domains, accounts, passwords (argon2id, throttled logins), aliases and the
-recipient lookup that delivery asks on every message. Mixed into
-:class:`mailcore.Engine`."""
+recipient lookup that delivery asks on every message: the engine's accounts part."""
 
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
 
 import trio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from mailcore._blobs import BlobKeeper
 from mailcore._records import normalize_address
 from mailcore.errors import (
     AccountNotFound,
@@ -20,23 +19,25 @@ from mailcore.errors import (
     TooManyAttempts,
 )
 from mailcore.model import SYSTEM_LABELS, Account
-
-if TYPE_CHECKING:
-    from mailcore.store import Stores
-    from mailcore.store.meta import MetaStore
+from mailcore.store.base import Cache, SearchIndex
+from mailcore.store.meta import MetaStore
 
 
 class Accounts:
-    """The account half of the engine."""
+    """Who may log in, and which account receives an address."""
 
-    if TYPE_CHECKING:
-        stores: Stores
-        meta: MetaStore
-        _hasher: PasswordHasher
-        _recipients: dict[str, tuple[Account, float]]
-        _domains: tuple[frozenset[str], float] | None
-
-        def _collect_blobs(self, refs: list[str]) -> None: ...
+    def __init__(
+        self, meta: MetaStore, cache: Cache, search: SearchIndex, keeper: BlobKeeper, hasher: PasswordHasher
+    ) -> None:
+        self._meta = meta
+        self._cache = cache
+        self._search = search
+        self._keeper = keeper
+        self._hasher = hasher
+        #: address -> (account, expiry): delivery reads no table for a known recipient
+        self._recipients: dict[str, tuple[Account, float]] = {}
+        self._domains: tuple[frozenset[str], float] | None = None
+        self._dummy: str | None = None
 
     # --------------------------------------------------------- accounts
 
@@ -49,14 +50,14 @@ class Accounts:
         name = name.strip().lower().rstrip(".")
         if not name or "@" in name or " " in name or "." not in name and name != "localhost":
             raise InvalidName(f"{name!r} is not a domain name")
-        await self.meta.add_domain(name)
+        await self._meta.add_domain(name)
 
     async def list_domains(self) -> list[str]:
-        return await self.meta.list_domains()
+        return await self._meta.list_domains()
 
     async def remove_domain(self, name: str) -> None:
         self._domains = None
-        await self.meta.remove_domain(name.strip().lower())
+        await self._meta.remove_domain(name.strip().lower())
 
     async def _hash(self, password: str) -> str:
         if not password:
@@ -66,19 +67,19 @@ class Accounts:
     async def create_account(self, address: str, password: str, display_name: str | None = None) -> Account:
         address = normalize_address(address)
         hashed = await self._hash(password)
-        return await self.meta.create_account(address, hashed, display_name, SYSTEM_LABELS)
+        return await self._meta.create_account(address, hashed, display_name, SYSTEM_LABELS)
 
     async def list_accounts(self) -> list[Account]:
-        return await self.meta.list_accounts()
+        return await self._meta.list_accounts()
 
     async def get_account(self, address: str) -> Account:
-        account = await self.meta.get_account(normalize_address(address))
+        account = await self._meta.get_account(normalize_address(address))
         if account is None:
             raise AccountNotFound(f"no such account: {address}")
         return account
 
     async def get_account_by_id(self, account_id: int) -> Account:
-        account = await self.meta.get_account_by_id(account_id)
+        account = await self._meta.get_account_by_id(account_id)
         if account is None:
             raise AccountNotFound("no such account")
         return account
@@ -100,7 +101,7 @@ class Accounts:
         before its password is checked, so guesses sent in parallel cannot
         slip past the limit; a successful login clears that count.
         """
-        cache = self.stores.cache
+        cache = self._cache
         try:
             user = normalize_address(address)
         except InvalidName:
@@ -127,10 +128,10 @@ class Accounts:
 
     async def _check_password(self, address: str, password: str) -> Account:
         try:
-            account = await self.meta.get_account(normalize_address(address))
+            account = await self._meta.get_account(normalize_address(address))
         except InvalidName:
             account = None
-        hashed = await self.meta.password_hash(account.id) if account else None
+        hashed = await self._meta.password_hash(account.id) if account else None
         if account is None or hashed is None:
             # spend the same time as a real check so that timing reveals nothing
             await trio.to_thread.run_sync(self._verify, self._dummy_hash(), password)
@@ -138,10 +139,8 @@ class Accounts:
         if not await trio.to_thread.run_sync(self._verify, hashed, password):
             raise AuthenticationFailed("authentication failed")
         if self._hasher.check_needs_rehash(hashed):
-            await self.meta.set_password_hash(account.id, await self._hash(password))
+            await self._meta.set_password_hash(account.id, await self._hash(password))
         return account
-
-    _dummy: str | None = None
 
     def _dummy_hash(self) -> str:
         if self._dummy is None:
@@ -156,7 +155,7 @@ class Accounts:
 
     async def change_password(self, address: str, new_password: str) -> None:
         account = await self.get_account(address)
-        await self.meta.set_password_hash(account.id, await self._hash(new_password))
+        await self._meta.set_password_hash(account.id, await self._hash(new_password))
 
     async def update_account(
         self, account_id: int, *, display_name: str | None = None, settings: dict[str, object] | None = None
@@ -165,7 +164,7 @@ class Accounts:
         merged = dict(account.settings)
         if settings:
             merged.update(settings)
-        updated = await self.meta.update_account(
+        updated = await self._meta.update_account(
             account_id, display_name if display_name is not None else account.display_name, merged
         )
         return updated
@@ -173,24 +172,24 @@ class Accounts:
     async def delete_account(self, address: str) -> None:
         self._recipients.clear()
         account = await self.get_account(address)
-        freed = await self.meta.delete_account(account.id)
-        await self.stores.search.delete_account(account.id)
+        freed = await self._meta.delete_account(account.id)
+        await self._search.delete_account(account.id)
         if freed:
-            self._collect_blobs(freed)
+            self._keeper.release(freed)
 
     async def add_alias(self, alias: str, address: str) -> None:
         self._recipients.clear()
         account = await self.get_account(address)
-        await self.meta.add_alias(normalize_address(alias), account.id)
+        await self._meta.add_alias(normalize_address(alias), account.id)
 
     async def remove_alias(self, alias: str) -> None:
         self._recipients.clear()
-        await self.meta.remove_alias(normalize_address(alias))
+        await self._meta.remove_alias(normalize_address(alias))
 
     async def list_aliases(self, address: str | None = None) -> list[tuple[str, str]]:
-        accounts = {a.id: a.address for a in await self.meta.list_accounts()}
+        accounts = {a.id: a.address for a in await self._meta.list_accounts()}
         account_id = (await self.get_account(address)).id if address else None
-        return [(alias, accounts[aid]) for alias, aid in await self.meta.list_aliases(account_id)]
+        return [(alias, accounts[aid]) for alias, aid in await self._meta.list_aliases(account_id)]
 
     async def resolve_recipient(self, address: str) -> Account | None:
         """The local account that receives ``address`` (directly or by alias)."""
@@ -201,15 +200,15 @@ class Accounts:
         cached = self._recipients.get(normalized)
         if cached is not None and cached[1] > trio.current_time():
             return cached[0]
-        account_id = await self.meta.resolve_address(normalized)
+        account_id = await self._meta.resolve_address(normalized)
         if account_id is None:
             # plus addressing: user+tag@domain reaches user@domain
             local, _, domain = normalized.rpartition("@")
             if "+" in local:
-                account_id = await self.meta.resolve_address(f"{local.split('+', 1)[0]}@{domain}")
+                account_id = await self._meta.resolve_address(f"{local.split('+', 1)[0]}@{domain}")
         if account_id is None:
             return None
-        account = await self.meta.get_account_by_id(account_id)
+        account = await self._meta.get_account_by_id(account_id)
         if account is not None:
             if len(self._recipients) > 100_000:
                 self._recipients.clear()
@@ -220,7 +219,7 @@ class Accounts:
         """Whether mail for ``domain`` is ours (asked on every RCPT: cached briefly)."""
         now = trio.current_time()
         if self._domains is None or self._domains[1] <= now:
-            self._domains = (frozenset(await self.meta.list_domains()), now + self.RECIPIENT_CACHE_SECONDS)
+            self._domains = (frozenset(await self._meta.list_domains()), now + self.RECIPIENT_CACHE_SECONDS)
         return domain.lower().rstrip(".") in self._domains[0]
 
 

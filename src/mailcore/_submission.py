@@ -1,15 +1,21 @@
 """Sending for an account: submission, the outbound queue, scheduled and
-undoable sends, and drafts. Mixed into :class:`mailcore.Engine`."""
+undoable sends, and drafts. The engine's sending part."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import trio
 
+from mailcore._accounts import Accounts
+from mailcore._blobs import BlobKeeper
+from mailcore._delivery import Delivery
+from mailcore._labels import Labels
+from mailcore._messages import Messages
 from mailcore._records import normalize_address
+from mailcore.config import Limits
 from mailcore.errors import (
     AccountNotFound,
     InvalidArgument,
@@ -18,64 +24,47 @@ from mailcore.errors import (
 )
 from mailcore.message import parse_message
 from mailcore.model import (
-    Account,
     AppendResult,
-    DeliveryResult,
-    Label,
     LabelRole,
-    MessageMeta,
     OutboundMessage,
     ScheduledMessage,
     SubmitResult,
 )
-
-if TYPE_CHECKING:
-    from contextlib import AbstractAsyncContextManager
-
-    from mailcore.config import Config
-    from mailcore.store import Stores
-    from mailcore.store.meta import MetaStore, Outcome
+from mailcore.store.base import BlobStore, Queue
+from mailcore.store.meta import MetaStore
 
 
 class Sending:
-    """Submission, scheduling and drafts (the engine's sending half)."""
+    """Submission, scheduling and drafts for an account."""
 
-    if TYPE_CHECKING:
-        config: Config
-        stores: Stores
-        meta: MetaStore
-
-        async def get_account_by_id(self, account_id: int) -> Account: ...
-        async def resolve_recipient(self, address: str) -> Account | None: ...
-        async def deliver(
-            self,
-            raw: bytes,
-            recipients: Sequence[str],
-            *,
-            internal_date: float | None = None,
-            labels: Sequence[str] = (),
-            flags: Iterable[str] = (),
-        ) -> DeliveryResult: ...
-        async def append(
-            self,
-            account_id: int,
-            label: str | int,
-            raw: bytes,
-            *,
-            flags: Iterable[str] = (),
-            internal_date: float | None = None,
-        ) -> AppendResult: ...
-        async def role_label(self, account_id: int, role: LabelRole) -> Label: ...
-        async def message(self, account_id: int, message_id: int) -> MessageMeta: ...
-        async def delete_messages(self, account_id: int, message_ids: Sequence[int]) -> Outcome: ...
-        def _blob_in_flight(self, raw: bytes) -> AbstractAsyncContextManager[str]: ...
+    def __init__(
+        self,
+        limits: Limits,
+        meta: MetaStore,
+        queue: Queue,
+        blobs: BlobStore,
+        keeper: BlobKeeper,
+        accounts: Accounts,
+        delivery: Delivery,
+        labels: Labels,
+        messages: Messages,
+    ) -> None:
+        self._limits = limits
+        self._meta = meta
+        self._queue = queue
+        self._blobs = blobs
+        self._keeper = keeper
+        self._accounts = accounts
+        self._delivery = delivery
+        self._labels = labels
+        self._messages = messages
 
     # ------------------------------------------------------- submission
 
     async def sender_addresses(self, account_id: int) -> list[str]:
         """The addresses an account may send as: its own and its aliases."""
-        account = await self.get_account_by_id(account_id)
-        aliases = [a for a, _ in await self.meta.list_aliases(account_id)]
+        account = await self._accounts.get_account_by_id(account_id)
+        aliases = [a for a, _ in await self._meta.list_aliases(account_id)]
         return [account.address, *aliases]
 
     async def check_sender(self, account_id: int, address: str) -> None:
@@ -130,7 +119,7 @@ class Sending:
         """
         if not recipients:
             raise InvalidArgument("no recipients")
-        if len(raw) > self.config.limits.max_message_size:
+        if len(raw) > self._limits.max_message_size:
             from mailcore.errors import MessageTooLarge
 
             raise MessageTooLarge("message too large")
@@ -138,7 +127,7 @@ class Sending:
         local: list[str] = []
         remote: dict[str, list[str]] = {}
         for rcpt in dict.fromkeys(recipients):
-            if await self.resolve_recipient(rcpt) is not None:
+            if await self._accounts.resolve_recipient(rcpt) is not None:
                 local.append(rcpt)
             else:
                 domain = rcpt.rpartition("@")[2].lower()
@@ -147,13 +136,13 @@ class Sending:
                 remote.setdefault(domain, []).append(rcpt)
         delivered: dict[str, int] = {}
         if local:
-            delivered = (await self.deliver(raw, local)).message_ids
+            delivered = (await self._delivery.deliver(raw, local)).message_ids
         job_ids: list[str] = []
         sent_id: int | None = None
-        async with self._blob_in_flight(raw) as ref:
+        async with self._keeper.in_flight(raw) as ref:
             for domain, rcpts in remote.items():
                 job_ids.append(
-                    await self.stores.queue.enqueue(
+                    await self._queue.enqueue(
                         "outbound",
                         {
                             "account_id": account_id,
@@ -166,7 +155,7 @@ class Sending:
                     )
                 )
             if keep_sent_copy:
-                sent = await self.append(account_id, (await self.role_label(account_id, LabelRole.SENT)).id,
+                sent = await self._delivery.append(account_id, (await self._labels.role_label(account_id, LabelRole.SENT)).id,
                                          sent_copy if sent_copy is not None else raw, flags=["\\Seen"])
                 sent_id = sent.message_id
         return SubmitResult(ref, delivered, tuple(r for rs in remote.values() for r in rs), tuple(job_ids), sent_id)
@@ -174,7 +163,7 @@ class Sending:
     async def outbound(self, account_id: int | None = None) -> list[OutboundMessage]:
         """Messages waiting for remote delivery (all, or one account's)."""
         out = []
-        for job in await self.stores.queue.list(kind="outbound"):
+        for job in await self._queue.list(kind="outbound"):
             p = job.payload
             if account_id is not None and p.get("account_id") != account_id:
                 continue
@@ -214,7 +203,7 @@ class Sending:
         await self.check_sender(account_id, mail_from)
         await self.check_message_senders(account_id, raw)
         parsed = parse_message(raw)
-        async with self._blob_in_flight(raw) as ref:
+        async with self._keeper.in_flight(raw) as ref:
             payload: dict[str, Any] = {
                 "account_id": account_id,
                 "mail_from": mail_from,
@@ -223,15 +212,15 @@ class Sending:
                 "subject": parsed.subject,
             }
             if sent_copy is not None:
-                async with self._blob_in_flight(sent_copy) as sent_ref:
+                async with self._keeper.in_flight(sent_copy) as sent_ref:
                     payload["sent_ref"] = sent_ref
-                    return await self.stores.queue.enqueue("send", payload, not_before=send_at)
-            return await self.stores.queue.enqueue("send", payload, not_before=send_at)
+                    return await self._queue.enqueue("send", payload, not_before=send_at)
+            return await self._queue.enqueue("send", payload, not_before=send_at)
 
     async def scheduled(self, account_id: int) -> list[ScheduledMessage]:
         """The account's messages waiting to be sent, soonest first."""
         out = []
-        for job in await self.stores.queue.list(kind="send"):
+        for job in await self._queue.list(kind="send"):
             p = job.payload
             if p.get("account_id") != account_id or job.state == "dead":
                 continue
@@ -250,24 +239,24 @@ class Sending:
 
     async def cancel_submission(self, account_id: int, job_id: str) -> bool:
         """Take back a scheduled message; False when it is gone or already going."""
-        job = await self.stores.queue.get(job_id)
+        job = await self._queue.get(job_id)
         if job is None or job.kind != "send" or job.payload.get("account_id") != account_id:
             return False
-        return await self.stores.queue.cancel(job_id)
+        return await self._queue.cancel(job_id)
 
     #: how often the sender looks for due scheduled messages (seconds)
     SEND_POLL = 0.25
 
-    async def _send_scheduled(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def send_scheduled(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Submit scheduled messages when they fall due."""
         task_status.started()
-        queue = self.stores.queue
+        queue = self._queue
         while True:
             for job in await queue.lease("send", 16, ttl=120.0):
                 p = job.payload
                 try:
-                    raw = await self.stores.blobs.get(str(p["blob_ref"]))
-                    copy = await self.stores.blobs.get(str(p["sent_ref"])) if p.get("sent_ref") else None
+                    raw = await self._blobs.get(str(p["blob_ref"]))
+                    copy = await self._blobs.get(str(p["sent_ref"])) if p.get("sent_ref") else None
                     await self.submit(
                         int(p["account_id"]),
                         raw,
@@ -290,19 +279,19 @@ class Sending:
 
     async def save_draft(self, account_id: int, raw: bytes, *, replaces: int | None = None) -> AppendResult:
         """Store a draft (in Drafts, ``\\Draft \\Seen``), replacing an older version."""
-        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
+        drafts = await self._labels.role_label(account_id, LabelRole.DRAFTS)
         if replaces is not None:
-            old = await self.message(account_id, replaces)
+            old = await self._messages.message(account_id, replaces)
             if drafts.id not in old.label_ids:
                 raise InvalidArgument("the message to replace is not a draft")
-        result = await self.append(account_id, drafts.id, raw, flags=["\\Draft", "\\Seen"])
+        result = await self._delivery.append(account_id, drafts.id, raw, flags=["\\Draft", "\\Seen"])
         if replaces is not None:
-            await self.delete_messages(account_id, [replaces])
+            await self._messages.delete_messages(account_id, [replaces])
         return result
 
     async def delete_draft(self, account_id: int, message_id: int) -> None:
-        drafts = await self.role_label(account_id, LabelRole.DRAFTS)
-        meta = await self.message(account_id, message_id)
+        drafts = await self._labels.role_label(account_id, LabelRole.DRAFTS)
+        meta = await self._messages.message(account_id, message_id)
         if drafts.id not in meta.label_ids:
             raise InvalidArgument("the message is not a draft")
-        await self.delete_messages(account_id, [message_id])
+        await self._messages.delete_messages(account_id, [message_id])

@@ -10,6 +10,7 @@ import trio
 
 import mailcore
 from mailcore import ChangeKind, LabelRole
+from mailcore.testing import engine_internals
 from tests.conftest import make_config
 from tests.mail import message
 
@@ -34,7 +35,7 @@ async def test_accounts_authenticate_and_passwords(engine: mailcore.Engine, bob:
 
 
 async def test_password_hash_is_argon2id(engine: mailcore.Engine, bob: mailcore.Account) -> None:
-    stored = await engine.meta.password_hash(bob.id)
+    stored = await engine_internals(engine).stores.meta.password_hash(bob.id)
     assert stored is not None and stored.startswith("$argon2id$")
     assert "bob-password" not in stored
 
@@ -55,10 +56,10 @@ async def test_delete_account_removes_everything(engine: mailcore.Engine, bob: m
     await engine.delete_account("bob@example.com")
     with pytest.raises(mailcore.AccountNotFound):
         await engine.get_account("bob@example.com")
-    assert await engine.stores.blobs.get(result.blob_ref)  # kept through the grace period
+    assert await engine_internals(engine).stores.blobs.get(result.blob_ref)  # kept through the grace period
     assert await engine.collect_blobs(grace=0) == 1
     with pytest.raises(mailcore.BlobNotFound):
-        await engine.stores.blobs.get(result.blob_ref)
+        await engine_internals(engine).stores.blobs.get(result.blob_ref)
 
 
 async def test_deliver_to_many_stores_bytes_once(
@@ -426,14 +427,14 @@ async def test_idle_mailbox_actor_is_passivated(tmp_path: Path, autojump_clock: 
         await engine.add_domain("example.com")
         account = await engine.create_account("bob@example.com", "pw")
         await engine.deliver(message("hi"), ["bob@example.com"])
-        assert engine.mailboxes.active == 1
+        assert engine.stats()["active_mailboxes"] == 1
         await trio.sleep(30)
-        assert engine.mailboxes.active == 1
+        assert engine.stats()["active_mailboxes"] == 1
         await trio.sleep(120)
-        assert engine.mailboxes.active == 0
+        assert engine.stats()["active_mailboxes"] == 0
         # used again, it comes back
         await engine.deliver(message("again"), ["bob@example.com"])
-        assert engine.mailboxes.active == 1
+        assert engine.stats()["active_mailboxes"] == 1
         assert (await engine.label(account.id, "INBOX")).messages == 2
 
 
@@ -483,7 +484,7 @@ async def test_import_tolerates_labels_other_systems_allow(
 
 async def test_one_indexer_per_data_dir_and_search_waits_for_it(config: mailcore.Config) -> None:
     async with mailcore.open_engine(config) as first, mailcore.open_engine(config) as second:
-        assert first.indexer.leader != second.indexer.leader
+        assert engine_internals(first).indexer.leader != engine_internals(second).indexer.leader
         await first.add_domain("example.com")
         bob = await first.create_account("bob@example.com", "pw")
         for engine in (first, second):
@@ -498,8 +499,9 @@ async def test_a_message_whose_bytes_cannot_be_read_is_indexed_from_its_metadata
     async def lost(ref: str, byte_range: tuple[int, int] | None = None) -> bytes:
         raise mailcore.BlobNotFound(ref)
 
-    monkeypatch.setattr(engine.indexer, "hand_over", lambda doc: None)  # force a rebuild from the store
-    monkeypatch.setattr(engine.indexer.blobs, "get", lost)
+    indexer = engine_internals(engine).indexer
+    monkeypatch.setattr(indexer, "hand_over", lambda doc: None)  # force a rebuild from the store
+    monkeypatch.setattr(indexer.blobs, "get", lost)
     await engine.deliver(message("Quarterly figures", sender="Alice <alice@ext.org>"), ["bob@example.com"])
     assert [m.subject for m in (await engine.search(bob.id, "quarterly from:alice")).messages] == ["Quarterly figures"]
     await engine.deliver(message("Still indexing"), ["bob@example.com"])  # the indexer is alive

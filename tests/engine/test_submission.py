@@ -9,6 +9,7 @@ import pytest
 import trio
 
 import mailcore
+from mailcore.testing import engine_internals
 from tests.mail import message
 
 
@@ -26,7 +27,7 @@ async def test_submit_delivers_locally_queues_remote_keeps_sent(
     assert len(result.job_ids) == 1  # one job per remote domain
     [queued] = await engine.outbound(bob.id)
     assert queued.recipients == ("x@remote.org", "y@remote.org") and queued.dsn["envid"] == "abc"
-    assert await engine.stores.blobs.get(queued.blob_ref) == raw
+    assert await engine_internals(engine).stores.blobs.get(queued.blob_ref) == raw
     assert await engine.outbound(carol.id) == []
     sent = await engine.fetch(bob.id, "Sent")
     assert [m.id for m in sent] == [result.sent_message_id] and "\\Seen" in sent[0].flags
@@ -119,8 +120,9 @@ async def test_failed_logins_are_throttled(engine: mailcore.Engine, bob: mailcor
 
 
 async def test_many_failures_block_even_the_right_password(engine: mailcore.Engine, bob: mailcore.Account) -> None:
-    for _ in range(engine.LOGIN_BLOCK_FAILURES):
-        await engine.stores.cache.incr("authfail:ip:10.0.0.7", engine.LOGIN_WINDOW)
+    internals = engine_internals(engine)
+    for _ in range(internals.accounts.LOGIN_BLOCK_FAILURES):
+        await internals.stores.cache.incr("authfail:ip:10.0.0.7", internals.accounts.LOGIN_WINDOW)
     with pytest.raises(mailcore.TooManyAttempts) as info:
         await engine.authenticate("bob@example.com", "bob-password", remote="10.0.0.7")
     assert info.value.retry_after > 0
@@ -137,7 +139,7 @@ async def test_queued_mail_keeps_its_bytes_when_the_sent_copy_is_deleted(
     await engine.delete_messages(bob.id, [result.sent_message_id])
     assert await engine.collect_blobs(grace=0) == 0
     [queued] = await engine.outbound(bob.id)
-    assert await engine.stores.blobs.get(queued.blob_ref) == raw
+    assert await engine_internals(engine).stores.blobs.get(queued.blob_ref) == raw
 
 
 async def test_identical_bytes_delivered_again_survive_collection(
@@ -155,23 +157,24 @@ async def test_every_spelling_of_an_address_shares_one_count(engine: mailcore.En
     for spelling in ["bob@example.com", "BOB@example.com.", "<bob@example.com>", " bob@Example.Com "]:
         with pytest.raises(mailcore.AuthenticationFailed):
             await engine.authenticate(spelling, "wrong", remote=None)
-    assert int(await engine.stores.cache.get("authfail:user:bob@example.com") or 0) == 4
+    assert int(await engine_internals(engine).stores.cache.get("authfail:user:bob@example.com") or 0) == 4
 
 
 async def test_parallel_guesses_cannot_pass_the_limit(
     engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(engine, "LOGIN_BLOCK_FAILURES", 5)
-    monkeypatch.setattr(engine, "LOGIN_FREE_FAILURES", 100)  # no delays: only the limit is under test
+    accounts = engine_internals(engine).accounts
+    monkeypatch.setattr(accounts, "LOGIN_BLOCK_FAILURES", 5)
+    monkeypatch.setattr(accounts, "LOGIN_FREE_FAILURES", 100)  # no delays: only the limit is under test
     checked = 0
-    original = engine._check_password
+    original = accounts._check_password
 
     async def counting(address: str, password: str) -> mailcore.Account:
         nonlocal checked
         checked += 1
         return await original(address, password)
 
-    monkeypatch.setattr(engine, "_check_password", counting)
+    monkeypatch.setattr(accounts, "_check_password", counting)
 
     async def guess(i: int) -> None:
         with pytest.raises(mailcore.AuthenticationFailed):
@@ -189,7 +192,7 @@ async def test_ipv6_clients_are_counted_by_their_64(engine: mailcore.Engine, bob
         await engine.authenticate("nobody@example.com", "x", remote="2001:db8:1:2::17")
     with pytest.raises(mailcore.AuthenticationFailed):
         await engine.authenticate("nobody2@example.com", "x", remote="2001:db8:1:2:ffff::1")
-    assert int(await engine.stores.cache.get("authfail:ip:2001:db8:1:2::/64") or 0) == 2
+    assert int(await engine_internals(engine).stores.cache.get("authfail:ip:2001:db8:1:2::/64") or 0) == 2
 
 
 async def test_a_clients_own_sent_copy_is_not_stored_twice(

@@ -13,8 +13,9 @@ INBOX, SENT, DRAFTS, TRASH, SPAM, STARRED, IMPORTANT, ALL = (ROLES[r] for r in L
 WORK = 100
 
 
-def test_a_delivery_lands_in_inbox_and_all_mail() -> None:
-    assert rules.new_message_labels(ROLES, [], []) == (frozenset({INBOX, ALL}), frozenset())
+def test_a_delivery_lands_in_inbox_and_all_mail_and_no_label_means_archived() -> None:
+    assert rules.new_message_labels(ROLES, [INBOX], []) == (frozenset({INBOX, ALL}), frozenset())
+    assert rules.new_message_labels(ROLES, [], ["\\Seen"]) == (frozenset({ALL}), frozenset({"\\Seen"}))
 
 
 def test_a_stored_message_is_in_all_mail_unless_trashed_or_spam() -> None:

@@ -33,12 +33,10 @@ def new_message_labels(
 ) -> tuple[frozenset[int], frozenset[str]]:
     """Labels and flags of a message as it is stored (delivered, appended or imported).
 
-    No label at all means a delivery: Inbox and All Mail.
+    A message with no label at all is archived: in All Mail only.
     """
     ids = set(label_ids)
     flag_set = set(flags)
-    if not ids:
-        return frozenset({roles[LabelRole.INBOX], roles[LabelRole.ALL]}), frozenset(flag_set)
     if roles[LabelRole.STARRED] in ids:
         flag_set.add(FLAGGED)
     if roles[LabelRole.DRAFTS] in ids:

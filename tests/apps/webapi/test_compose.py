@@ -10,6 +10,7 @@ from typing import Any
 import trio
 
 import mailcore
+from mailcore.testing import engine_internals
 
 from .client import ApiClient
 
@@ -40,7 +41,7 @@ async def test_send_now_delivers_locally_queues_remote_and_keeps_sent(
         assert labels["Sent"] in sent["labels"]
         sent_raw = (await bob_api.get(f"/messages/{sent_id}/raw")).body
         assert b"Bcc: dave@remote.example" in sent_raw  # the sender's copy keeps its Bcc
-        queued_raw = await engine.stores.blobs.get((await engine.outbound(bob.id))[0].blob_ref)
+        queued_raw = await engine_internals(engine).stores.blobs.get((await engine.outbound(bob.id))[0].blob_ref)
         assert b"dave@remote.example" not in queued_raw
         inbox = (await carol_api.get("/threads", query={"label": "INBOX"})).json["items"]
         assert [t["subject"] for t in inbox] == ["Numbers"]
