@@ -12,6 +12,7 @@ import trio.testing
 
 from mailcore.store.base import Cache
 from mailcore.store.memory_cache import InProcessCache
+from mailcore.store.sqlite_cache import SQLiteCache
 from mailcore.testing.cache_contract import (
     CACHE_CHECKS,
     CACHE_CLOCK_CHECKS,
@@ -31,10 +32,20 @@ def in_process(tmp_path: Path) -> CacheFactory:
     return open_cache
 
 
+def sqlite(tmp_path: Path) -> CacheFactory:
+    @asynccontextmanager
+    async def open_cache(clock: FakeClock) -> AsyncIterator[Cache]:
+        async with SQLiteCache(tmp_path / "cache.db", clock) as cache:
+            yield cache
+
+    return open_cache
+
+
 #: One line per adapter: a name, a builder of a factory, and whether the
 #: adapter follows the injected clock.
 ADAPTERS: list[tuple[str, Callable[[Path], CacheFactory], bool]] = [
     ("in-process", in_process, True),
+    ("sqlite", sqlite, True),
 ]
 
 
