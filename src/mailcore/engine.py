@@ -29,6 +29,8 @@ from mailcore._records import (
     search_doc_from_meta,
 )
 from mailcore._submission import Sending
+from mailcore._uploads import Uploads
+from mailcore._web_sessions import WebSessions
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
 from mailcore.actors.mailbox import MailboxDirectory
@@ -117,6 +119,11 @@ class Engine(Accounts, Sending):
             self._after_commit,
             config.actor_idle_seconds,
         )
+        #: sessions and uploads of the web door, shared by every process on the stores
+        self.web_sessions = WebSessions(stores.cache)
+        self.uploads = Uploads(
+            stores.cache, stores.queue, stores.blobs, put=self._put_blobs, collect=self._collect_blobs
+        )
 
     async def _start(self) -> None:
         await self.supervisor.start("committer", self._committer.run)
@@ -124,6 +131,7 @@ class Engine(Accounts, Sending):
         await self.supervisor.start("indexer", self.indexer.run)
         await self.supervisor.start("sender", self._send_scheduled)
         await self.supervisor.start("blob-collector", self._blob_collector)
+        await self.supervisor.start("upload-expiry", self.uploads.run)
 
     async def _stop(self) -> None:
         await self.indexer.flush(max_wait=5.0)
@@ -169,7 +177,7 @@ class Engine(Accounts, Sending):
         async with self._blob_lock:
             candidates = [r for r in due if r not in self._inflight_blobs]
             still = await self.meta.blobs_referenced(candidates)
-            queued = await self._queued_blobs()
+            queued = await self._queued_blobs() | await self.uploads.pinned()
             doomed = [r for r in candidates if r not in still and r not in queued]
             for ref in due:
                 if ref in still or ref in queued or ref in doomed:
