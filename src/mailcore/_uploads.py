@@ -106,8 +106,10 @@ class Uploads:
     async def _waiting(self, account_id: int) -> tuple[int, int]:
         """(count, bytes) of the uploads ``account_id`` keeps waiting."""
         count = used = 0
+        now = self._clock()
         for job in await self._queue.list(kind=JOB_KIND):
-            if job.payload.get("account_id") == account_id and job.state != "dead":
+            # an upload past its time no longer counts, even before it is swept
+            if job.payload.get("account_id") == account_id and job.not_before > now:
                 count += 1
                 used += int(job.payload.get("size", 0))
         return count, used

@@ -153,3 +153,11 @@ async def test_the_engine_keeps_a_live_upload_blob_and_collects_it_after(
     assert await engine.stores.blobs.exists_many([ref]) == [False]
 
 
+
+
+async def test_expired_uploads_free_the_account_space_at_once(rig: Rig) -> None:
+    await store(rig, 1, b"a" * 10, max_uploads=1)
+    with pytest.raises(UploadSpaceFull):
+        await store(rig, 1, b"b" * 10, max_uploads=1)
+    rig.clock.advance(UPLOAD_TTL)  # expired, not yet swept
+    await store(rig, 1, b"b" * 10, max_uploads=1)
