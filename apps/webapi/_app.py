@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import trio
 from quart import Quart, Response, g, request, send_from_directory
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
@@ -29,7 +28,6 @@ from ._routing import (
     openapi_document,
     problem_response,
 )
-from ._uploads import Uploads
 from ._ws import serve_websocket
 
 log = logging.getLogger("mailcore.webapi")
@@ -64,8 +62,7 @@ def create_app(
     and present. CORS is off unless ``cors_origins`` names allowed origins."""
     app = QuartTrio("mailcore.webapi")
     state_dir = Path(engine.config.data_dir) / "webapi"
-    tokens = TokenService(state_dir)
-    uploads = Uploads(state_dir / "uploads")
+    tokens = TokenService(state_dir, engine)
     limits = engine.config.limits
     app.config.update(
         MAX_CONTENT_LENGTH=max(limits.upload_max_size, JSON_BODY_LIMIT) + 65536,
@@ -74,17 +71,9 @@ def create_app(
         JSON_SORT_KEYS=False,
     )
     origins = frozenset(o.rstrip("/") for o in cors_origins)
-    api.install(app, engine, tokens, uploads)
+    api.install(app, engine, tokens)
     spec = openapi_document(api)
     spec_bytes = json.dumps(spec, indent=1).encode()
-
-    @app.before_serving
-    async def start() -> None:
-        app.nursery.start_soon(_sweep_uploads, uploads)
-
-    @app.after_serving
-    async def stop() -> None:
-        tokens.close()
 
     @app.before_request
     async def before() -> Response | None:
@@ -190,15 +179,6 @@ def _serve_frontend(app: Quart, root: Path) -> None:
         response = await send_from_directory(root, "index.html")
         response.headers["Cache-Control"] = "no-cache"
         return response
-
-
-async def _sweep_uploads(uploads: Uploads) -> None:
-    while True:
-        try:
-            await uploads.sweep()
-        except OSError:
-            log.exception("could not sweep expired uploads")
-        await trio.sleep(3600)
 
 
 def render_docs(spec: dict[str, Any]) -> str:

@@ -59,5 +59,5 @@ async def logout(ctx: Context, body: LogoutIn) -> None:
     if body.refresh_token is not None:
         await ctx.tokens.logout(refresh_token=body.refresh_token)
         return
-    _, session = bearer(ctx.tokens)
+    _, session = await bearer(ctx.tokens)
     await ctx.tokens.logout(session_id=session)

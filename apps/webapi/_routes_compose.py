@@ -13,6 +13,7 @@ from quart import request
 
 import mailcore
 
+from . import _uploads
 from ._compose import Attachment, Draft, build_message, parse_addresses, reply_subject
 from ._present import message_out, rfc3339
 from ._problems import FieldError, Problem, from_mailcore, invalid, not_found
@@ -31,7 +32,6 @@ from ._schemas import (
     UploadOut,
     UploadQuery,
 )
-from ._uploads import UploadSpaceFull, UploadTooLarge
 
 MAX_SCHEDULE_AHEAD = 366 * 86400
 _FILENAME_BAD = re.compile(r"[\x00-\x1f\x7f/\\]")
@@ -66,10 +66,11 @@ async def _draft(ctx: Context, body: ComposeIn | SendIn) -> Draft:
                 data, ctype, filename = await ctx.engine.attachment(ctx.account_id, replied.id, a.section)
                 attachments.append(Attachment(filename or f"part-{a.section}", ctype, data))
     for i, upload_id in enumerate(body.attachments):
-        upload = await ctx.uploads.get(ctx.account_id, upload_id)
-        if upload is None:
+        upload = await ctx.engine.uploads.get(ctx.account_id, upload_id)
+        data = None if upload is None else await ctx.engine.uploads.read(upload)
+        if upload is None or data is None:
             raise invalid(f"attachments[{i}]", "no such upload (expired?)")
-        attachments.append(Attachment(upload.filename, upload.content_type, await ctx.uploads.read(ctx.account_id, upload)))
+        attachments.append(Attachment(upload.filename, upload.content_type, data))
     size = sum(len(a.data) for a in attachments) * 4 // 3 + len(body.text or "") + len(body.html or "")
     if size > ctx.engine.config.limits.max_message_size:
         raise Problem("too-large", "The message with its attachments is too large")
@@ -271,8 +272,8 @@ async def cancel_scheduled(ctx: Context) -> None:
                response=UploadOut, status=201, raw_body=True)
 async def upload(ctx: Context, query: UploadQuery) -> UploadOut:
     """Send the file as the body, its type as Content-Type and its name as
-    ``filename``. It is written to disk as it arrives; past the size limit the
-    answer is 413. Uploads are kept for a day."""
+    ``filename``. It is read as it arrives; past the size limit the answer is
+    413. Uploads are kept for a day."""
     limit = ctx.engine.config.limits.upload_max_size
     length = request.content_length
     if length is not None and length > limit:
@@ -283,18 +284,19 @@ async def upload(ctx: Context, query: UploadQuery) -> UploadOut:
     ctype = request.headers.get("Content-Type", "application/octet-stream").split(";")[0].strip().lower()
     if not re.fullmatch(r"[a-z0-9!#$&^_.+-]{1,64}/[a-z0-9!#$&^_.+-]{1,64}", ctype):
         ctype = "application/octet-stream"
+    uploads = ctx.engine.uploads
     try:
-        stored = await ctx.uploads.store(ctx.account_id, filename, ctype, request.body, limit)
-    except UploadSpaceFull:
+        stored = await _uploads.store(ctx.engine, ctx.account_id, filename, ctype, request.body, limit)
+    except uploads.SpaceFull:
         raise Problem(
             "too-large", "Your uploads waiting to be sent fill your upload space: send or remove some first"
         ) from None
-    except UploadTooLarge:
+    except uploads.TooLarge:
         raise Problem("too-large", f"An upload may be at most {limit} bytes") from None
     return UploadOut(stored.id, stored.filename, stored.content_type, stored.size, rfc3339(stored.expires))
 
 
 @api.operation("DELETE", "/uploads/{upload_id}", summary="Discard an upload", tag="compose", status=204)
 async def delete_upload(ctx: Context) -> None:
-    if not await ctx.uploads.delete(ctx.account_id, ctx.token("upload_id")):
+    if not await ctx.engine.uploads.delete(ctx.account_id, ctx.token("upload_id")):
         raise not_found()

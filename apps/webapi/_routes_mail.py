@@ -285,7 +285,7 @@ async def get_attachment(ctx: Context, query: AttachmentQuery) -> Response:
         if account_id is None:
             raise Problem("invalid-token", "The link has expired or is not valid")
     else:
-        account_id, _ = bearer(ctx.tokens)
+        account_id, _ = await bearer(ctx.tokens)
     try:
         data, content_type, filename = await ctx.engine.attachment(account_id, mid, part)
     except mailcore.NotFound:

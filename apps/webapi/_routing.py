@@ -24,7 +24,6 @@ from ._auth import InvalidToken, TokenService
 from ._problems import CONTENT_TYPE as PROBLEM_CONTENT_TYPE
 from ._problems import PROBLEM_TYPES, Problem, not_found
 from ._schemas import ProblemOut
-from ._uploads import Uploads
 from ._wire import SchemaRegistry, structure, structure_query, unstructure
 
 PREFIX = "/api/v1"
@@ -42,7 +41,6 @@ class Context:
 
     engine: mailcore.Engine
     tokens: TokenService
-    uploads: Uploads
     account_id: int
     session_id: str | None
     path: dict[str, str]
@@ -123,25 +121,25 @@ class Api:
 
         return register
 
-    def install(self, app: Quart, engine: mailcore.Engine, tokens: TokenService, uploads: Uploads) -> None:
+    def install(self, app: Quart, engine: mailcore.Engine, tokens: TokenService) -> None:
         by_path: dict[str, list[Operation]] = {}
         for op in self.operations:
             by_path.setdefault(op.path, []).append(op)
         for path, ops in by_path.items():
             rule = PREFIX + re.sub(r"\{(\w+)\}", r"<\1>", path)
-            view = _make_view({op.method: op for op in ops}, engine, tokens, uploads)
+            view = _make_view({op.method: op for op in ops}, engine, tokens)
             view.__name__ = "op_" + re.sub(r"\W", "_", path)
             app.add_url_rule(rule, view_func=view, methods=[op.method for op in ops])
 
 
-def bearer(tokens: TokenService) -> tuple[int, str]:
+async def bearer(tokens: TokenService) -> tuple[int, str]:
     """The account and session of the request's access token, or a 401 problem."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem("unauthorized", "An access token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
-        claims = tokens.verify(token.strip())
+        claims = await tokens.verify(token.strip())
     except InvalidToken:
         raise Problem(
             "invalid-token", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
@@ -190,14 +188,12 @@ def problem_response(problem: Problem) -> Response:
     return Response(body, status=problem.status, headers=problem.headers, content_type=PROBLEM_CONTENT_TYPE)
 
 
-def _make_view(
-    ops: dict[str, Operation], engine: mailcore.Engine, tokens: TokenService, uploads: Uploads
-) -> Handler:
+def _make_view(ops: dict[str, Operation], engine: mailcore.Engine, tokens: TokenService) -> Handler:
     async def view(**path: str) -> Response:
         op = ops[request.method]
         account_id, session_id = 0, None
         if op.auth:
-            account_id, session_id = bearer(tokens)
+            account_id, session_id = await bearer(tokens)
         query: Any = None
         if op.query is not None:
             query = structure_query(dict(request.args.items()), op.query)
@@ -205,7 +201,7 @@ def _make_view(
         keys: frozenset[str] = frozenset()
         if op.body is not None:
             body, keys = await _json_body(op.body)
-        ctx = Context(engine, tokens, uploads, account_id, session_id, path, keys)
+        ctx = Context(engine, tokens, account_id, session_id, path, keys)
         args: list[Any] = [ctx]
         if op.query is not None:
             args.append(query)

@@ -23,7 +23,9 @@ falls between the two.
 
 Browsers cannot set headers on a websocket, hence the token in the query;
 it never reaches a log (the access log records paths only). The socket is
-closed with code 4001 when the token expires; reconnect with a fresh one.
+closed with code 4001 when the token expires (reconnect with a fresh one) or
+when its session is revoked (a logout, in any process): that is checked when
+a message arrives from the client and every :data:`SESSION_CHECK_SECONDS`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ log = logging.getLogger("mailcore.webapi.ws")
 
 CATCH_UP_LIMIT = 1000
 CLOSE_TOKEN_EXPIRED = 4001
+#: seconds between two checks that the socket's session was not revoked
+SESSION_CHECK_SECONDS = 30.0
 
 _TYPES = {
     mailcore.ChangeKind.DELIVERED: "message_new",
@@ -122,7 +126,7 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
     """The Quart websocket view."""
     token = websocket.args.get("access_token", "")
     try:
-        claims = tokens.verify(token)
+        claims = await tokens.verify(token)
     except InvalidToken:
         return problem_response(Problem("invalid-token"))
     since_text = websocket.args.get("since")
@@ -142,6 +146,9 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
     async def read_client() -> None:
         while True:
             message = await websocket.receive()
+            await check_session()
+            if revoked:
+                return
             try:
                 data = json.loads(message)
             except (ValueError, TypeError):
@@ -150,9 +157,24 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
                 await send({"type": "pong", "modseq": await engine.highest_modseq(account_id)})
 
     deadline = trio.current_time() + max(0.0, claims.expires - time.time())
+    scope = trio.CancelScope(deadline=deadline)
+    revoked = False
+
+    async def check_session() -> None:
+        nonlocal revoked
+        if not revoked and await engine.web_sessions.is_revoked(claims.session_id):
+            revoked = True
+            scope.cancel()
+
+    async def watch_session() -> None:
+        while True:
+            await trio.sleep(SESSION_CHECK_SECONDS)
+            await check_session()
+
     async with engine.watch(account_id) as events, trio.open_nursery() as nursery:
         nursery.start_soon(read_client)
-        with trio.move_on_at(deadline) as scope:
+        nursery.start_soon(watch_session)
+        with scope:
             highest = await engine.highest_modseq(account_id)
             await send({"type": "hello", "modseq": highest})
             if since is not None:
@@ -164,6 +186,6 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
                     continue  # already covered by hello / catch-up
                 await send(await event_json(engine, ev))
         if scope.cancelled_caught:
-            await websocket.close(CLOSE_TOKEN_EXPIRED, "token expired")
+            await websocket.close(CLOSE_TOKEN_EXPIRED, "session revoked" if revoked else "token expired")
         nursery.cancel_scope.cancel()
     return None

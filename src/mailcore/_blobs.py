@@ -60,8 +60,9 @@ class BlobKeeper:
         """Delete queued blobs that nothing references any more; return how many.
 
         A blob is deleted only if, at that moment and under the blob lock, no
-        message of any account and no queued send (outbound delivery, undo or
-        scheduled send) references it, and no delivery of it is in flight.
+        message of any account, no queued send (outbound delivery, undo or
+        scheduled send) and no waiting upload references it, and no delivery
+        of it is in flight.
         """
         now = trio.current_time()
         limit = now - (self.BLOB_GRACE_SECONDS if grace is None else grace) + self.BLOB_GRACE_SECONDS
@@ -88,7 +89,8 @@ class BlobKeeper:
 
     async def _queued_blobs(self) -> set[str]:
         refs: set[str] = set()
-        for kind in ("outbound", "send"):
+        # outbound delivery, undo or scheduled send, and uploads waiting to be sent
+        for kind in ("outbound", "send", "upload"):
             for job in await self._queue.list(kind=kind):
                 for key in ("blob_ref", "sent_ref"):
                     value = job.payload.get(key)

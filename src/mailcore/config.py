@@ -1,7 +1,8 @@
 """Engine configuration: one TOML file plus ``MAILCORE_*`` environment overrides.
 
-No configuration at all means the embedded default: SQLite, a filesystem blob
-store and in-process bus, queue and cache, all in one data directory.
+No configuration at all means the embedded default: SQLite (metadata, search,
+queue and cache), a filesystem blob store and an in-process bus, all in one
+data directory.
 """
 
 from __future__ import annotations
@@ -94,8 +95,10 @@ class StoreConfig:
     """Which adapter serves each storage role, with its options.
 
     ``meta``: ``sqlite`` (default) | ``postgres``; ``blob``: ``fs`` | ``s3`` |
-    ``mongodb``; ``search``: ``sqlite`` | ``elasticsearch``; ``bus``, ``cache``:
-    ``memory`` | ``redis``; ``queue``: ``sqlite`` | ``rabbitmq``.
+    ``mongodb``; ``search``: ``sqlite`` | ``elasticsearch``; ``bus``: ``memory``
+    | ``redis``; ``queue``: ``sqlite`` | ``rabbitmq``; ``cache``: ``sqlite``
+    (default: shared by every process on the data directory) | ``memory``
+    (one process only) | ``redis``.
     """
 
     meta: str = "sqlite"
@@ -103,7 +106,7 @@ class StoreConfig:
     search: str = "sqlite"
     bus: str = "memory"
     queue: str = "sqlite"
-    cache: str = "memory"
+    cache: str = "sqlite"
     options: dict[str, Any] = attrs.field(factory=dict)
 
 

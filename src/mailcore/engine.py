@@ -24,7 +24,9 @@ from mailcore._messages import Messages
 from mailcore._records import _doc_from_raw, search_doc_from_meta
 from mailcore._searching import Search
 from mailcore._submission import Sending
+from mailcore._uploads import Uploads
 from mailcore._watching import Watch
+from mailcore._web_sessions import WebSessions
 from mailcore.actors._batch import Batcher
 from mailcore.actors.indexer import Indexer
 from mailcore.actors.mailbox import Committer, MailboxDirectory
@@ -82,6 +84,8 @@ class Engine:
         sending: Sending,
         search: Search,
         watch: Watch,
+        web_sessions: WebSessions,
+        uploads: Uploads,
     ) -> None:
         self.config = config
         self._stores = stores
@@ -97,6 +101,9 @@ class Engine:
         self._sending = sending
         self._search = search
         self._watch = watch
+        #: the web door's sessions and uploads, shared by every process on the stores
+        self.web_sessions = web_sessions
+        self.uploads = uploads
 
     async def _start(self) -> None:
         await self._supervisor.start("committer", self._committer.run)
@@ -104,6 +111,7 @@ class Engine:
         await self._supervisor.start("indexer", self._indexer.run)
         await self._supervisor.start("sender", self._sending.send_scheduled)
         await self._supervisor.start("blob-collector", self._keeper.run_collector)
+        await self._supervisor.start("upload-expiry", self.uploads.run)
 
     async def _stop(self) -> None:
         await self._indexer.flush(max_wait=5.0)
@@ -253,6 +261,8 @@ def _compose(config: Config, stores: Stores, supervisor: Supervisor) -> Engine:
         sending=sending,
         search=Search(stores.meta, stores.search, indexer, mailboxes),
         watch=Watch(stores.bus, mailboxes, indexer),
+        web_sessions=WebSessions(stores.cache),
+        uploads=Uploads(stores.cache, stores.queue, stores.blobs, put=keeper.put_blobs, collect=keeper.release),
     )
 
 

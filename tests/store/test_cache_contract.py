@@ -14,6 +14,7 @@ from mailcore._bridge import open_bridge
 from mailcore.store.base import Cache
 from mailcore.store.memory_cache import InProcessCache
 from mailcore.store.redis_cache import RedisCache
+from mailcore.store.sqlite_cache import SQLiteCache
 from mailcore.testing.cache_contract import (
     CACHE_CHECKS,
     CACHE_CLOCK_CHECKS,
@@ -47,10 +48,20 @@ def redis(tmp_path: Path) -> CacheFactory:
     return open_cache
 
 
+def sqlite(tmp_path: Path) -> CacheFactory:
+    @asynccontextmanager
+    async def open_cache(clock: FakeClock) -> AsyncIterator[Cache]:
+        async with SQLiteCache(tmp_path / "cache.db", clock) as cache:
+            yield cache
+
+    return open_cache
+
+
 #: One line per adapter: a name, a builder of a factory, and whether the
 #: adapter follows the injected clock.
 ADAPTERS: list[tuple[str, Callable[[Path], CacheFactory], bool]] = [
     ("in-process", in_process, True),
+    ("sqlite", sqlite, True),
     ("redis", redis, False),
 ]
 

@@ -36,6 +36,7 @@ async def open_stores(config: Config) -> Stores:
     from mailcore.store.fs_blob import FilesystemBlobStore
     from mailcore.store.memory_bus import InProcessBus
     from mailcore.store.memory_cache import InProcessCache
+    from mailcore.store.sqlite_cache import SQLiteCache
     from mailcore.store.sqlite_meta import SQLiteMetaStore
     from mailcore.store.sqlite_queue import SQLiteQueue
     from mailcore.store.sqlite_search import SQLiteSearchIndex
@@ -48,7 +49,7 @@ async def open_stores(config: Config) -> Stores:
         "search": {"sqlite"},
         "bus": {"memory"},
         "queue": {"sqlite"},
-        "cache": {"memory"},
+        "cache": {"sqlite", "memory"},
     }
     for role, choice in (
         ("meta", sc.meta),
@@ -69,7 +70,7 @@ async def open_stores(config: Config) -> Stores:
         search=SQLiteSearchIndex(data / "search.db"),
         bus=InProcessBus(),
         queue=SQLiteQueue(data / "queue.db"),
-        cache=InProcessCache(),
+        cache=SQLiteCache(data / "cache.db") if sc.cache == "sqlite" else InProcessCache(),
     )
 
 

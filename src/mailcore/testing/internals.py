@@ -15,6 +15,7 @@ import attrs
 
 if TYPE_CHECKING:
     from mailcore._accounts import Accounts
+    from mailcore._blobs import BlobKeeper
     from mailcore.actors.indexer import Indexer
     from mailcore.actors.mailbox import MailboxDirectory
     from mailcore.engine import Engine
@@ -36,11 +37,13 @@ class EngineInternals:
     mailboxes: MailboxDirectory
     #: the accounts part (password checks and login throttling)
     accounts: Accounts
+    #: the blob keeper (``release`` queues blobs for collection)
+    blobs: BlobKeeper
 
 
 def engine_internals(engine: Engine) -> EngineInternals:
-    """The stores, indexer, mailbox actors and accounts part of ``engine``.
+    """The stores, indexer, mailbox actors, accounts part and blob keeper of ``engine``.
 
     For tests and benchmarks only; not a stable API.
     """
-    return EngineInternals(engine._stores, engine._indexer, engine._mailboxes, engine._accounts)
+    return EngineInternals(engine._stores, engine._indexer, engine._mailboxes, engine._accounts, engine._keeper)
