@@ -11,9 +11,9 @@ figure; this module runs it and hands the figures on:
 - ``web_thread_open_ms``: click to a 20-message conversation rendered (target <= 150)
 
 It needs ``frontend/node_modules`` (``npm ci``) and builds ``frontend/dist``
-first when it is missing. ``MAILCORE_BENCH_SCALE`` shrinks the account for a
-smoke run (to no fewer than 200 messages; ``WEB_BENCH_MESSAGES`` sets the
-number directly).
+first when it is missing. ``MAILCORE_BENCH_SCALE`` shrinks the account and
+the number of push probes for a smoke run (to no fewer than 200 messages and
+10 probes; ``WEB_BENCH_MESSAGES`` and ``WEB_BENCH_PUSHES`` set them directly).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from typing import Any
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 MESSAGES = 10_000
+PUSHES = 60
 
 
 def _scale() -> float:
@@ -45,6 +46,7 @@ def run() -> list[dict[str, Any]]:
         subprocess.run([npm, "run", "build"], cwd=FRONTEND, check=True)
     env = dict(os.environ)
     env.setdefault("WEB_BENCH_MESSAGES", str(max(200, round(MESSAGES * _scale()))))
+    env.setdefault("WEB_BENCH_PUSHES", str(max(10, round(PUSHES * _scale()))))
     done = subprocess.run(
         [node, "e2e/bench.mjs"], cwd=FRONTEND, env=env, capture_output=True, text=True, timeout=900
     )
