@@ -1,7 +1,7 @@
 // Web app benchmarks (node e2e/bench.mjs); prints one JSON line per figure:
 //   web_js_gzip_kb          first-screen JavaScript, gzipped (entry + its preloaded chunks)
 //   web_inbox_ready_ms      navigation to 50 rows visible, 10,000-message account (median of 5)
-//   web_push_to_row_p99_ms  SMTP delivery accepted (the final 250) to its row visible (p99 of 60)
+//   web_push_to_row_p99_ms  SMTP delivery accepted (the final 250) to its row visible (p99 of 60, WEB_BENCH_PUSHES)
 //   web_thread_open_ms      click to a 20-message conversation rendered, not prefetched (median of 5)
 // The corpus is generated deterministically and imported with `mailcore import mbox`.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { FRONTEND, launch, smtpSend, startServer } from './lib.mjs';
 
 const DIST = path.join(FRONTEND, 'dist');
 const MESSAGES = Number(process.env.WEB_BENCH_MESSAGES ?? 10_000);
+const PUSHES = Number(process.env.WEB_BENCH_PUSHES ?? 60);
 const USER = 'bench@example.com';
 const PASSWORD = 'bench-password';
 
@@ -130,7 +131,7 @@ try {
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
   const pushes = [];
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0; i < PUSHES; i++) {
     const { accepted } = await smtpSend(server.smtp, { from: 'Probe <probe@example.org>', to: USER, subject: `Push probe ${i}`, text: 'probe' });
     const acceptedAt = performance.timeOrigin + accepted;
     const seenAt = await page.waitForFunction((k) => window.__seen[k], String(i), { timeout: 10_000, polling: 'raf' }).then((h) => h.jsonValue());

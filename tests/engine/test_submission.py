@@ -11,6 +11,7 @@ import trio
 import mailcore
 from mailcore.testing import engine_internals
 from tests.mail import message
+from tests.waiting import wait_until
 
 
 async def test_submit_delivers_locally_queues_remote_keeps_sent(
@@ -57,9 +58,11 @@ async def test_undo_and_scheduled_send(engine: mailcore.Engine, bob: mailcore.Ac
     await engine.schedule_submission(
         bob.id, raw, mail_from="bob@example.com", recipients=["carol@example.com"], send_at=time.time() + 0.3
     )
-    with trio.fail_after(10):
-        while await engine.scheduled(bob.id):
-            await trio.sleep(0.05)
+
+    async def gone_out() -> bool:
+        return not await engine.scheduled(bob.id)
+
+    await wait_until(gone_out, poll=0.05)
     assert (await engine.label(carol.id, "INBOX")).messages == 1
     assert (await engine.label(bob.id, "Sent")).messages == 1
 

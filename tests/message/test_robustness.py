@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import email
 import email.policy
-import glob
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,8 +17,9 @@ from mailcore.message import decode_section, fetch_section, parse_message
 from mailcore.message._mime import Part, parse_tree
 from mailcore.message._parse import _parse
 
-CORPUS_DIR = "/root/.pyenv/versions/3.11.7/lib/python3.11/test/test_email/data"
-CORPUS = sorted(glob.glob(os.path.join(CORPUS_DIR, "*.txt")))
+#: CPython's email test messages, shipped beside this module (see its README).
+CORPUS_DIR = Path(__file__).resolve().parent / "cpython_email_corpus"
+CORPUS = sorted(str(path) for path in CORPUS_DIR.glob("msg_*.txt"))
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

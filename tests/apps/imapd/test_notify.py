@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import trio
+import trio.testing
 
 import mailcore
 from tests.apps.imapd.client import RawClient, Server, call, imaps, ok
@@ -59,7 +60,9 @@ async def test_two_sessions_see_each_others_flags_and_expunges(
         assert lines == [b"* 2 FETCH (UID 2 FLAGS (\\Flagged))"]
         await a.ok(b"STORE 1 +FLAGS.SILENT (\\Deleted)")
         await a.ok(b"EXPUNGE")
-        await trio.sleep(0.05)
+        # the change is published before a's tagged OK; once every task is
+        # blocked, b's session holds the expunge, pending
+        await trio.testing.wait_all_tasks_blocked()
         # no EXPUNGE during a FETCH by sequence number: numbers must not shift
         lines = await b.ok(b"FETCH 1:* (UID)")
         assert not any(b"EXPUNGE" in x for x in lines)
@@ -72,7 +75,7 @@ async def test_two_sessions_see_each_others_flags_and_expunges(
         # UID commands may carry EXPUNGE at once
         await a.ok(b"UID STORE 3 +FLAGS.SILENT (\\Deleted)")
         await a.ok(b"UID EXPUNGE 3")
-        await trio.sleep(0.05)
+        await trio.testing.wait_all_tasks_blocked()
         lines = await b.ok(b"UID FETCH 1:* (FLAGS)")
         assert b"* 2 EXPUNGE" in lines
 

@@ -92,14 +92,19 @@ async def test_undo_send_waits_and_can_be_cancelled(
         assert {s["subject"] for s in listed} == {"goes", "undone"}
         assert (await bob_api.delete(f"/scheduled/{undone.json['send_id']}")).status == 204
 
-        async def arrived() -> bool:
-            items = (await carol_api.get("/threads", query={"label": "INBOX"})).json["items"]
-            return bool(items)
-
         assert (await carol_api.get("/threads")).json["items"] == []  # still inside the window
-        await _wait_for(arrived)
-        await trio.sleep(0.5)
-        subjects = [t["subject"] for t in (await carol_api.get("/threads")).json["items"]]
+        # sent after "undone", so due after it and sent after it: once "last"
+        # is in, "undone" would be in too had cancelling not held
+        last = await bob_api.post("/send", {"to": ["carol@example.com"], "subject": "last"})
+        assert last.json["status"] == "scheduled"
+
+        async def last_arrived() -> bool:
+            items = (await carol_api.get("/threads", query={"label": "INBOX"})).json["items"]
+            return "last" in {t["subject"] for t in items}
+
+        await _wait_for(last_arrived)
+        threads = (await carol_api.get("/threads")).json["items"]
+        subjects = [t["subject"] for t in threads if t["subject"] != "last"]
         assert subjects == ["goes"]
         # already gone: too late to undo
         assert (await bob_api.delete(f"/scheduled/{kept.json['send_id']}")).status == 404

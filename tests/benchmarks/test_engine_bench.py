@@ -1,15 +1,13 @@
-"""The engine benchmarks run, at a tiny scale, and print well-formed JSON lines.
+"""The engine benchmark's parts run in-process, at a tiny scale, and clean up.
 
 No timing is asserted: at this scale the figures mean nothing. This only
-keeps ``make bench`` from rotting while the engine changes under it.
+keeps ``make bench`` from rotting while the engine changes under it; the
+run through ``python -m benchmarks`` is in ``test_bench_smoke.py``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +15,6 @@ import pytest
 import trio
 
 from benchmarks import engine_bench
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def _check(figure: dict[str, Any], name: str | None = None) -> None:
@@ -62,36 +58,3 @@ async def test_actor_idle(tmp_path: Path) -> None:
     with trio.fail_after(60):
         fig = await engine_bench.bench_actor_idle(8, root=tmp_path)
     _check(fig, "actor_idle_kb")
-
-
-def test_runner_prints_json_lines() -> None:
-    env = dict(os.environ, MAILCORE_BENCH_SCALE="0.005")
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "engine_bench"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
-    names = []
-    for line in lines:
-        fig = json.loads(line)
-        _check(fig)
-        names.append(fig["bench"])
-    assert names[0] == "import_msgs_per_s"
-    assert {"deliver_msgs_per_s_c64", "deliver_msgs_per_s_c1", "actor_idle_kb"} <= set(names)
-
-
-def test_runner_rejects_unknown_names() -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "no_such_bench"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    assert "no_such_bench" in proc.stderr
