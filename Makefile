@@ -42,7 +42,7 @@ run: install frontend
 	@echo "demo account: $(DEMO_USER)  password: $(DEMO_PASSWORD)"
 	exec $(MAILCORE) serve
 
-test: install lint typecheck pytest frontend-test
+test: install lint typecheck frontend pytest frontend-test
 
 lint: install
 	$(VENV)/bin/ruff check src apps tests benchmarks scripts
