@@ -34,9 +34,13 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
   const [url, setUrl] = useState('https://');
   const saved = useRef<Range | null>(null);
 
+  // The content and focus it opened with, and only those: later renders must
+  // not reset what the user typed.
+  const opening = useRef({ html: initialHtml, autoFocus });
   useEffect(() => {
-    if (el.current) el.current.innerHTML = initialHtml;
-    if (autoFocus) {
+    const { html, autoFocus: focus } = opening.current;
+    if (el.current) el.current.innerHTML = html;
+    if (focus) {
       el.current?.focus();
       const sel = window.getSelection();
       if (sel && el.current) {
@@ -47,8 +51,7 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
         sel.addRange(r);
       }
     }
-    // initial content only: later renders must not reset what the user typed
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   useImperativeHandle(ref, () => ({
     html: () => el.current?.innerHTML ?? '',

@@ -69,9 +69,11 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
     if (data.messages.some((m) => m.unread)) void actions.markRead([id], true);
   }, [data, id, actions]);
 
+  // Focus moves to the heading when a conversation has loaded, not when it is refreshed.
+  const loadedId = data?.id;
   useEffect(() => {
-    if (data) headingRef.current?.focus({ preventScroll: true });
-  }, [data?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (loadedId !== undefined) headingRef.current?.focus({ preventScroll: true });
+  }, [loadedId]);
 
   const myAddresses = useMemo(() => {
     const list = [...(me.data?.send_as ?? [])];
