@@ -21,7 +21,7 @@ function Row({ label, children, id }: { label: string; children: ReactNode; id: 
 }
 
 const input =
-  'min-w-0 flex-1 border-0 border-b border-[#c4c7c5] bg-transparent px-0 py-1 text-sm focus:border-accent focus:outline-none';
+  'min-w-0 flex-1 border-0 border-b border-outline-soft bg-transparent px-0 py-1 text-sm focus:border-accent focus:outline-none';
 
 export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
   const [f, setF] = useState<Form>(() => parseQuery(query));
@@ -66,7 +66,7 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
       <Row label="Size" id={`${base}-size`}>
         <select
           aria-label="Size comparison"
-          className="rounded border border-[#c4c7c5] px-2 py-1 text-sm"
+          className="rounded border border-outline-soft px-2 py-1 text-sm"
           value={f.sizeOp}
           onChange={(e) => set('sizeOp', e.target.value as Form['sizeOp'])}
         >
@@ -96,7 +96,7 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
           type="checkbox"
           checked={f.hasAttachment}
           onChange={(e) => set('hasAttachment', e.target.checked)}
-          className="h-4 w-4 accent-[#0b57d0]"
+          className="h-4 w-4 accent-accent"
         />
         <label htmlFor={`${base}-att`} className="text-sm text-ink">
           Has attachment
@@ -109,7 +109,7 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
         <button
           type="button"
           onClick={run}
-          className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-[#0842a0]"
+          className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-accent-strong"
         >
           Search
         </button>

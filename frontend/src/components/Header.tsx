@@ -44,17 +44,17 @@ function AccountMenu() {
         aria-expanded={open}
         aria-haspopup="true"
         onClick={() => setOpen(!open)}
-        className="flex h-9 w-9 items-center justify-center rounded-full bg-[#0b57d0] text-base font-medium text-white hover:ring-4 hover:ring-black/5"
+        className="flex h-9 w-9 items-center justify-center rounded-full bg-accent text-base font-medium text-white hover:ring-4 hover:ring-black/5"
       >
         {initial}
       </button>
       {open && (
         <div
-          className="absolute right-0 top-11 z-40 w-72 rounded-2xl bg-[#e9eef6] p-4 text-center shadow-xl"
+          className="absolute right-0 top-11 z-40 w-72 rounded-2xl bg-surface-blue p-4 text-center shadow-xl"
           onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
         >
           <p className="truncate text-sm text-muted">{address}</p>
-          <div className="mx-auto my-3 flex h-16 w-16 items-center justify-center rounded-full bg-[#0b57d0] text-3xl text-white">
+          <div className="mx-auto my-3 flex h-16 w-16 items-center justify-center rounded-full bg-accent text-3xl text-white">
             {initial}
           </div>
           <p className="mb-4 text-lg text-ink">Hi, {(me.data?.display_name || address).split(/[\s@]/)[0]}!</p>
@@ -62,14 +62,14 @@ function AccountMenu() {
             <Link
               to="/settings"
               onClick={() => setOpen(false)}
-              className="rounded-full border border-[#747775] bg-white px-4 py-2 text-sm font-medium text-accent hover:bg-[#f8fafd]"
+              className="rounded-full border border-outline bg-white px-4 py-2 text-sm font-medium text-accent hover:bg-hover-soft"
             >
               Settings
             </Link>
             <button
               type="button"
               onClick={signOut}
-              className="flex items-center justify-center gap-2 rounded-full bg-white px-4 py-2 text-sm font-medium text-ink hover:bg-[#f8fafd]"
+              className="flex items-center justify-center gap-2 rounded-full bg-white px-4 py-2 text-sm font-medium text-ink hover:bg-hover-soft"
             >
               <Icon name="logout" size={18} /> Sign out
             </button>

@@ -79,7 +79,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
             autoFocus
             value={name}
             onChange={(e) => setName(e.target.value)}
-            className="w-full rounded border border-[#747775] px-3 py-2 focus:border-accent focus:outline-none"
+            className="w-full rounded border border-outline px-3 py-2 focus:border-accent focus:outline-none"
           />
         </div>
         <div>
@@ -90,7 +90,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
             id="label-parent"
             value={nestUnder}
             onChange={(e) => setNestUnder(e.target.value)}
-            className="w-full rounded border border-[#747775] px-3 py-2"
+            className="w-full rounded border border-outline px-3 py-2"
           >
             <option value="">(no parent)</option>
             {parents.map((p) => (
@@ -108,7 +108,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
               aria-label="No colour"
               aria-pressed={color === null}
               onClick={() => setColor(null)}
-              className={`h-7 w-7 rounded-full border border-[#747775] bg-white ${color === null ? 'ring-2 ring-accent ring-offset-2' : ''}`}
+              className={`h-7 w-7 rounded-full border border-outline bg-white ${color === null ? 'ring-2 ring-accent ring-offset-2' : ''}`}
             />
             {LABEL_COLORS.map((c) => (
               <button
@@ -135,7 +135,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
           <button
             type="submit"
             disabled={busy}
-            className="rounded-full bg-accent px-5 py-2 text-sm font-medium text-white hover:bg-[#0842a0] disabled:opacity-60"
+            className="rounded-full bg-accent px-5 py-2 text-sm font-medium text-white hover:bg-accent-strong disabled:opacity-60"
           >
             {label ? 'Save' : 'Create'}
           </button>

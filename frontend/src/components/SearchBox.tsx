@@ -28,7 +28,7 @@ export function SearchBox({ initial }: { initial: string }) {
       role="search"
       aria-label="Search mail"
       onSubmit={submit}
-      className="relative flex h-12 min-w-0 max-w-[720px] flex-1 items-center rounded-full bg-[#e9eef6] focus-within:bg-white focus-within:shadow-md"
+      className="relative flex h-12 min-w-0 max-w-[720px] flex-1 items-center rounded-full bg-surface-blue focus-within:bg-white focus-within:shadow-md"
     >
       <button type="submit" aria-label="Search" className="ml-1 rounded-full p-2.5 text-muted hover:bg-black/5">
         <Icon name="search" />
@@ -48,7 +48,7 @@ export function SearchBox({ initial }: { initial: string }) {
             e.currentTarget.blur();
           }
         }}
-        className="h-full min-w-0 flex-1 bg-transparent px-2 text-base text-ink placeholder:text-[#444746] focus:outline-none [&::-webkit-search-cancel-button]:hidden"
+        className="h-full min-w-0 flex-1 bg-transparent px-2 text-base text-ink placeholder:text-muted focus:outline-none [&::-webkit-search-cancel-button]:hidden"
       />
       {q && (
         <button

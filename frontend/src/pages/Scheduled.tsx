@@ -38,12 +38,12 @@ export default function ScheduledPage() {
             <li key={s.id} className="flex items-center gap-4 border-b border-line px-6 py-3 text-sm">
               <span className="w-48 shrink-0 truncate font-medium">{s.recipients.join(', ') || '(no recipients)'}</span>
               <span className="min-w-0 flex-1 truncate">{s.subject || '(no subject)'}</span>
-              <span className="shrink-0 text-[#b3261e]">{fullDate(s.send_at)}</span>
+              <span className="shrink-0 text-error">{fullDate(s.send_at)}</span>
               <button
                 type="button"
                 onClick={() => void cancel(s.id)}
                 aria-label={`Cancel send of ${s.subject || 'message'}`}
-                className="rounded-full border border-[#747775] px-3 py-1 text-accent hover:bg-accent-soft/40"
+                className="rounded-full border border-outline px-3 py-1 text-accent hover:bg-accent-soft/40"
               >
                 Cancel send
               </button>

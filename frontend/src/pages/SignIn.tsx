@@ -76,7 +76,7 @@ export function SignIn() {
             <button
               type="submit"
               disabled={busy || !email || !password}
-              className="rounded-full bg-accent px-6 py-2.5 font-medium text-white hover:bg-[#0842a0] hover:shadow disabled:opacity-60"
+              className="rounded-full bg-accent px-6 py-2.5 font-medium text-white hover:bg-accent-strong hover:shadow disabled:opacity-60"
             >
               {busy ? 'Signing in…' : 'Sign in'}
             </button>

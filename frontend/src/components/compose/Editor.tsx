@@ -134,7 +134,7 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
                 setLinking(false);
               }
             }}
-            className="flex-1 rounded border border-[#c4c7c5] px-2 py-1 text-sm"
+            className="flex-1 rounded border border-outline-soft px-2 py-1 text-sm"
           />
           <button type="button" onClick={insertLink} className="rounded-full px-3 py-1 text-sm font-medium text-accent hover:bg-accent-soft/40">
             OK
@@ -142,7 +142,7 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
         </div>
       )}
       {showToolbar && (
-        <div role="toolbar" aria-label="Formatting options" className="flex items-center gap-0.5 rounded-md bg-[#f1f3f4] p-1">
+        <div role="toolbar" aria-label="Formatting options" className="flex items-center gap-0.5 rounded-md bg-surface p-1">
           {tools.map(([icon, label, run]) => (
             <button
               key={label}

@@ -51,7 +51,7 @@ export function ScheduleDialog({ onPick, onClose }: { onPick: (d: Date) => void;
         type="datetime-local"
         value={custom}
         onChange={(e) => setCustom(e.target.value)}
-        className="w-full rounded border border-[#747775] px-3 py-2"
+        className="w-full rounded border border-outline px-3 py-2"
       />
       {error && (
         <p role="alert" className="mt-2 text-sm text-red">

@@ -92,7 +92,7 @@ export function Toolbar(p: Props) {
               if (el) el.indeterminate = some;
             }}
             onChange={() => select(n > 0 ? 'none' : 'all')}
-            className="h-[15px] w-[15px] cursor-pointer accent-[#0b57d0]"
+            className="h-[15px] w-[15px] cursor-pointer accent-accent"
           />
         </label>
         <button
@@ -144,7 +144,7 @@ export function Toolbar(p: Props) {
               <Btn icon="trash" label="Delete" onClick={p.bulk.trash} />
             </>
           )}
-          <span className="mx-1 h-5 w-px bg-[#c4c7c5]" aria-hidden="true" />
+          <span className="mx-1 h-5 w-px bg-outline-soft" aria-hidden="true" />
           {anyUnread ? (
             <Btn icon="mailOpen" label="Mark as read" onClick={() => p.bulk.read(true)} />
           ) : (

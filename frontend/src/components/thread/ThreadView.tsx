@@ -7,7 +7,7 @@ import { useThreadActions } from '../../api/actions';
 import { modifyMessage } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import type { Message } from '../../api/types';
-import { chipText, labelTitle } from '../../lib/labels';
+import { chipColors, labelTitle } from '../../lib/labels';
 import { replyInit, type ReplyMode } from '../../lib/quote';
 import type { MailRoute } from '../../lib/route';
 import { useShortcuts } from '../../lib/shortcuts';
@@ -168,7 +168,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
             <ToolBtn icon="trash" label="Delete" onClick={() => onRemoved(actions.trash)} />
           </>
         )}
-        <span className="mx-1 h-5 w-px bg-[#c4c7c5]" aria-hidden="true" />
+        <span className="mx-1 h-5 w-px bg-outline-soft" aria-hidden="true" />
         <ToolBtn
           icon="mail"
           label="Mark as unread"
@@ -213,8 +213,8 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 l && (
                   <span
                     key={l.id}
-                    className="ml-2 inline-flex items-center gap-1 rounded px-1.5 py-0.5 align-middle text-xs"
-                    style={{ background: l.color ?? '#dadce0', color: chipText(l.color ?? '#dadce0') }}
+                    className={`ml-2 inline-flex items-center gap-1 rounded px-1.5 py-0.5 align-middle text-xs ${chipColors(l.color).className}`}
+                    style={chipColors(l.color).style}
                   >
                     {labelTitle(l)}
                     <button
@@ -240,7 +240,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
           </button>
         </div>
         {blocked && (
-          <div className="mx-4 mb-2 flex items-center gap-3 rounded-lg bg-[#f1f3f4] px-4 py-2 text-sm text-muted md:ml-[72px]">
+          <div className="mx-4 mb-2 flex items-center gap-3 rounded-lg bg-surface px-4 py-2 text-sm text-muted md:ml-[72px]">
             <Icon name="image" size={18} />
             <span>Images in this message are hidden to protect your privacy.</span>
             <button type="button" onClick={() => setRemote(true)} className="font-medium text-accent hover:underline">
@@ -255,7 +255,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 <button
                   type="button"
                   onClick={() => setShowAll(true)}
-                  className="mx-auto my-2 flex h-10 w-10 items-center justify-center rounded-full border border-line bg-white text-sm text-muted hover:bg-[#f5f7fa]"
+                  className="mx-auto my-2 flex h-10 w-10 items-center justify-center rounded-full border border-line bg-white text-sm text-muted hover:bg-hover"
                   aria-label={`${it.fold} older messages`}
                 >
                   {it.fold}
@@ -302,7 +302,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 key={mode}
                 type="button"
                 onClick={() => startReply(mode)}
-                className="flex items-center gap-2 rounded-full border border-[#747775] px-5 py-2 text-sm font-medium text-muted hover:bg-[#f5f7fa]"
+                className="flex items-center gap-2 rounded-full border border-outline px-5 py-2 text-sm font-medium text-muted hover:bg-hover"
               >
                 <Icon name={icon} size={18} /> {text}
               </button>
