@@ -2,6 +2,8 @@
 
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { buildQuery, parseQuery, type AdvancedSearch as Form } from '../lib/query';
+import { Button } from './Button';
+import { DialogFooter } from './DialogFooter';
 
 interface Props {
   query: string;
@@ -102,18 +104,11 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
           Has attachment
         </label>
       </div>
-      <div className="mt-3 flex justify-end gap-2">
-        <button type="button" onClick={onClose} className="rounded-full px-4 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40">
-          Cancel
-        </button>
-        <button
-          type="button"
-          onClick={run}
-          className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-accent-strong"
-        >
+      <DialogFooter onCancel={onClose} className="mt-3">
+        <Button variant="primary" onClick={run}>
           Search
-        </button>
-      </div>
+        </Button>
+      </DialogFooter>
     </div>
   );
 }

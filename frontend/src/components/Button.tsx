@@ -3,7 +3,8 @@
  *
  * - `primary`: the filled blue action of a form or dialog (Send, Save, Create);
  * - `secondary`: outlined, for a second choice beside it or on its own (Try again);
- * - `text`: borderless blue, for Cancel and other quiet choices;
+ * - `outline`: outlined grey, for actions on what is shown (Reply, Forward);
+ * - `ghost`: borderless blue, for Cancel and other quiet choices;
  * - `danger`: filled red, for an action that removes something;
  * - `icon`: a round button holding only an icon (give it an `aria-label`).
  *
@@ -12,13 +13,14 @@
 
 import { forwardRef, type ButtonHTMLAttributes } from 'react';
 
-export type ButtonVariant = 'primary' | 'secondary' | 'text' | 'danger' | 'icon';
+export type ButtonVariant = 'primary' | 'secondary' | 'outline' | 'ghost' | 'danger' | 'icon';
 export type ButtonSize = 'sm' | 'md' | 'lg';
 
 const VARIANTS: Record<ButtonVariant, string> = {
   primary: 'rounded-full bg-accent font-medium text-white hover:bg-accent-strong disabled:opacity-60',
   secondary: 'rounded-full border border-outline font-medium text-accent hover:bg-accent-soft/40 disabled:opacity-60',
-  text: 'rounded-full font-medium text-accent hover:bg-accent-soft/40 disabled:opacity-60',
+  outline: 'rounded-full border border-outline font-medium text-muted hover:bg-hover disabled:opacity-60',
+  ghost: 'rounded-full font-medium text-accent hover:bg-accent-soft/40 disabled:opacity-60',
   danger: 'rounded-full bg-red font-medium text-white hover:bg-red/90 disabled:opacity-60',
   icon: 'rounded-full text-muted hover:bg-black/5 disabled:opacity-40 disabled:hover:bg-transparent',
 };
@@ -31,7 +33,7 @@ const SIZES: Record<'label' | 'quiet' | 'icon', Record<ButtonSize, string>> = {
 
 /** The classes of a variant and size, for a link that must look like a button. */
 export function buttonClass(variant: ButtonVariant = 'secondary', size: ButtonSize = 'md', extra = ''): string {
-  const group = variant === 'icon' ? 'icon' : variant === 'text' ? 'quiet' : 'label';
+  const group = variant === 'icon' ? 'icon' : variant === 'ghost' ? 'quiet' : 'label';
   return [VARIANTS[variant], SIZES[group][size], extra].filter(Boolean).join(' ');
 }
 

@@ -18,7 +18,7 @@ interface Props {
 export function DialogFooter({ onCancel, cancelLabel = 'Cancel', children, className = 'mt-6' }: Props) {
   return (
     <div className={`flex justify-end gap-2 ${className}`}>
-      <Button variant="text" onClick={onCancel}>
+      <Button variant="ghost" onClick={onCancel}>
         {cancelLabel}
       </Button>
       {children}

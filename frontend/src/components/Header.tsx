@@ -8,6 +8,7 @@ import { parseMailPath } from '../lib/route';
 import { Icon } from './Icon';
 import { Logo } from './Logo';
 import { SearchBox } from './SearchBox';
+import { Button, buttonClass } from './Button';
 
 function AccountMenu() {
   const me = useMe();
@@ -92,41 +93,26 @@ export function Header() {
 
   return (
     <header className="flex h-16 shrink-0 items-center gap-2 px-2 md:px-4">
-      <button
-        type="button"
-        aria-label="Main menu"
-        onClick={toggleNav}
-        className={`rounded-full p-3 text-muted hover:bg-black/5 ${inThread ? 'hidden md:block' : ''}`}
-      >
+      <Button variant="icon" size="lg" aria-label="Main menu" onClick={toggleNav} className={inThread ? 'hidden md:block' : ''}>
         <Icon name="menu" />
-      </button>
+      </Button>
       {inThread && (
-        <button
-          type="button"
-          aria-label="Back to the list"
-          onClick={() => navigate(location.pathname.replace(/\/thread\/[^/]+$/, ''))}
-          className="rounded-full p-3 text-muted hover:bg-black/5 md:hidden"
-        >
+        <Button variant="icon" size="lg" aria-label="Back to the list" onClick={() => navigate(location.pathname.replace(/\/thread\/[^/]+$/, ''))} className="md:hidden">
           <Icon name="back" />
-        </button>
+        </Button>
       )}
       <Link to="/label/INBOX" aria-label="mailcore Inbox" className="mr-6 hidden shrink-0 md:block md:w-[174px]">
         <Logo />
       </Link>
       <SearchBox initial={route?.mode === 'search' ? route.value : ''} />
       <div className="ml-auto flex items-center gap-1 pl-2">
-        <button
-          type="button"
-          aria-label="Keyboard shortcuts"
-          onClick={() => useUi.getState().setShortcutsOpen(true)}
-          className="hidden rounded-full p-2.5 text-muted hover:bg-black/5 sm:block"
-        >
+        <Button variant="icon" size="lg" aria-label="Keyboard shortcuts" onClick={() => useUi.getState().setShortcutsOpen(true)} className="hidden sm:block">
           <Icon name="keyboard" />
-        </button>
-        <Link to="/insights" aria-label="Insights" className="hidden rounded-full p-2.5 text-muted hover:bg-black/5 sm:block">
+        </Button>
+        <Link to="/insights" aria-label="Insights" className={buttonClass('icon', 'lg', 'hidden sm:block')}>
           <Icon name="chart" />
         </Link>
-        <Link to="/settings" aria-label="Settings" className="rounded-full p-2.5 text-muted hover:bg-black/5">
+        <Link to="/settings" aria-label="Settings" className={buttonClass('icon', 'lg')}>
           <Icon name="settings" />
         </Link>
         <AccountMenu />

@@ -11,6 +11,7 @@ import { parseMailPath } from '../lib/route';
 import { useUi } from '../store/ui';
 import { Icon, type IconName } from './Icon';
 import { LabelDialog, DeleteLabelDialog } from './LabelDialog';
+import { Button } from './Button';
 
 export const DRAG_TYPE = 'application/x-mailcore-threads';
 
@@ -254,14 +255,9 @@ export function Sidebar() {
       </ul>
       <div className="mt-4 flex items-center justify-between pl-6 pr-4">
         <h2 className="text-base font-medium text-ink">Labels</h2>
-        <button
-          type="button"
-          aria-label="Create new label"
-          onClick={() => setCreating(true)}
-          className="rounded-full p-2 text-muted hover:bg-black/10"
-        >
+        <Button variant="icon" aria-label="Create new label" onClick={() => setCreating(true)}>
           <Icon name="plus" size={18} />
-        </button>
+        </Button>
       </div>
       <ul className="pr-2">
         <Tree nodes={labelTree(all)} depth={0} onMenu={setMenuFor} />

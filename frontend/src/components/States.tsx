@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { Icon, type IconName } from './Icon';
+import { Button, buttonClass } from './Button';
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
@@ -67,13 +68,9 @@ export function ErrorState({ error, retry, title }: { error: unknown; retry?: ()
       <p className="text-base text-ink">{title ?? 'Something went wrong'}</p>
       <p className="mt-1 max-w-md text-sm text-muted">{message}</p>
       {retry && (
-        <button
-          type="button"
-          onClick={retry}
-          className="mt-5 rounded-full border border-outline px-5 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40"
-        >
+        <Button variant="secondary" onClick={retry} className="mt-5">
           Try again
-        </button>
+        </Button>
       )}
     </div>
   );
@@ -87,7 +84,7 @@ export function NotFoundState({ what = 'page', backTo = '/label/INBOX' }: { what
       <p className="mt-2 max-w-md text-sm text-muted">
         It may have been deleted, or it does not belong to this account.
       </p>
-      <Link to={backTo} className="mt-6 rounded-full bg-accent px-5 py-2 text-sm font-medium text-white">
+      <Link to={backTo} className={buttonClass('primary', 'md', 'mt-6')}>
         Back to Inbox
       </Link>
     </div>

@@ -4,6 +4,7 @@ import { patchMe } from '../api/endpoints';
 import { keys, useMe } from '../api/hooks';
 import { useUi, type Density } from '../store/ui';
 import { ErrorState, Loading } from '../components/States';
+import { Button } from '../components/Button';
 
 export default function Settings() {
   const me = useMe();
@@ -150,13 +151,9 @@ export default function Settings() {
               </div>
             </fieldset>
             <div className="flex items-center gap-4 pt-6">
-              <button
-                type="submit"
-                disabled={saving}
-                className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-accent-strong disabled:opacity-60"
-              >
+              <Button type="submit" variant="primary" disabled={saving}>
                 {saving ? 'Saving…' : 'Save changes'}
-              </button>
+              </Button>
               {message && (
                 <p role="status" className="text-sm text-muted">
                   {message}

@@ -6,6 +6,7 @@
 
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { Icon, type IconName } from '../Icon';
+import { Button } from '../Button';
 
 export interface EditorHandle {
   html(): string;
@@ -136,9 +137,9 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
             }}
             className="flex-1 rounded border border-outline-soft px-2 py-1 text-sm"
           />
-          <button type="button" onClick={insertLink} className="rounded-full px-3 py-1 text-sm font-medium text-accent hover:bg-accent-soft/40">
+          <Button variant="ghost" size="sm" onClick={insertLink}>
             OK
-          </button>
+          </Button>
         </div>
       )}
       {showToolbar && (

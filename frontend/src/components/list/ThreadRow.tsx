@@ -7,6 +7,7 @@ import { listDate, senders } from '../../lib/format';
 import { chipColors, labelTitle } from '../../lib/labels';
 import { Icon } from '../Icon';
 import { DRAG_TYPE } from '../Sidebar';
+import { Button } from '../Button';
 
 interface Props {
   thread: ThreadSummary;
@@ -148,20 +149,15 @@ function ThreadRowImpl(p: Props) {
       </Link>
       {!p.twoLine && (
         <div className="absolute right-2 hidden items-center gap-0.5 group-hover:flex">
-          <button type="button" aria-label="Archive" onClick={() => p.onArchive(t.id)} className="rounded-full p-2 text-muted hover:bg-black/5">
+          <Button variant="icon" aria-label="Archive" onClick={() => p.onArchive(t.id)}>
             <Icon name="archive" size={18} />
-          </button>
-          <button type="button" aria-label="Delete" onClick={() => p.onTrash(t.id)} className="rounded-full p-2 text-muted hover:bg-black/5">
+          </Button>
+          <Button variant="icon" aria-label="Delete" onClick={() => p.onTrash(t.id)}>
             <Icon name="trash" size={18} />
-          </button>
-          <button
-            type="button"
-            aria-label={t.unread ? 'Mark as read' : 'Mark as unread'}
-            onClick={() => p.onRead(t.id, t.unread)}
-            className="rounded-full p-2 text-muted hover:bg-black/5"
-          >
+          </Button>
+          <Button variant="icon" aria-label={t.unread ? 'Mark as read' : 'Mark as unread'} onClick={() => p.onRead(t.id, t.unread)}>
             <Icon name={t.unread ? 'mailOpen' : 'mail'} size={18} />
-          </button>
+          </Button>
         </div>
       )}
     </li>

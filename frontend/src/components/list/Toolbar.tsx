@@ -5,6 +5,7 @@ import type { ThreadSummary } from '../../api/types';
 import { pageRange } from '../../lib/format';
 import { Icon, type IconName } from '../Icon';
 import { LabelPicker } from '../LabelPicker';
+import { Button } from '../Button';
 
 export interface BulkHandlers {
   archive(): void;
@@ -36,16 +37,9 @@ interface Props {
 
 function Btn({ icon, label, onClick, disabled }: { icon: IconName; label: string; onClick: () => void; disabled?: boolean }) {
   return (
-    <button
-      type="button"
-      aria-label={label}
-      title={label}
-      onClick={onClick}
-      disabled={disabled}
-      className="rounded-full p-2 text-muted hover:bg-black/5 disabled:opacity-40 disabled:hover:bg-transparent"
-    >
+    <Button variant="icon" aria-label={label} title={label} onClick={onClick} disabled={disabled}>
       <Icon name={icon} size={20} />
-    </button>
+    </Button>
   );
 }
 

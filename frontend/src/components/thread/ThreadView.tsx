@@ -16,6 +16,7 @@ import { ErrorState, NotFoundState, ThreadSkeleton } from '../States';
 import { Icon, type IconName } from '../Icon';
 import { LabelPicker } from '../LabelPicker';
 import { MessageItem } from './MessageItem';
+import { Button } from '../Button';
 
 const InlineCompose = lazy(() => import('../compose/InlineCompose'));
 
@@ -29,9 +30,9 @@ interface Props {
 
 function ToolBtn({ icon, label, onClick }: { icon: IconName; label: string; onClick: () => void }) {
   return (
-    <button type="button" aria-label={label} title={label} onClick={onClick} className="rounded-full p-2 text-muted hover:bg-black/5">
+    <Button variant="icon" aria-label={label} title={label} onClick={onClick}>
       <Icon name={icon} size={20} />
-    </button>
+    </Button>
   );
 }
 
@@ -298,14 +299,9 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 ['forward', 'Forward', 'forward'],
               ] as const
             ).map(([mode, text, icon]) => (
-              <button
-                key={mode}
-                type="button"
-                onClick={() => startReply(mode)}
-                className="flex items-center gap-2 rounded-full border border-outline px-5 py-2 text-sm font-medium text-muted hover:bg-hover"
-              >
+              <Button key={mode} variant="outline" onClick={() => startReply(mode)} className="flex items-center gap-2">
                 <Icon name={icon} size={18} /> {text}
-              </button>
+              </Button>
             ))}
           </div>
         )}
