@@ -2,6 +2,8 @@
 
 import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { buildQuery, parseQuery, type AdvancedSearch as Form } from '../lib/query';
+import { Button } from './Button';
+import { DialogFooter } from './DialogFooter';
 
 interface Props {
   query: string;
@@ -21,7 +23,7 @@ function Row({ label, children, id }: { label: string; children: ReactNode; id: 
 }
 
 const input =
-  'min-w-0 flex-1 border-0 border-b border-[#c4c7c5] bg-transparent px-0 py-1 text-sm focus:border-accent focus:outline-none';
+  'min-w-0 flex-1 border-0 border-b border-outline-soft bg-transparent px-0 py-1 text-sm focus:border-accent focus:outline-none';
 
 export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
   const [f, setF] = useState<Form>(() => parseQuery(query));
@@ -66,7 +68,7 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
       <Row label="Size" id={`${base}-size`}>
         <select
           aria-label="Size comparison"
-          className="rounded border border-[#c4c7c5] px-2 py-1 text-sm"
+          className="rounded border border-outline-soft px-2 py-1 text-sm"
           value={f.sizeOp}
           onChange={(e) => set('sizeOp', e.target.value as Form['sizeOp'])}
         >
@@ -96,24 +98,17 @@ export default function AdvancedSearch({ query, onSearch, onClose }: Props) {
           type="checkbox"
           checked={f.hasAttachment}
           onChange={(e) => set('hasAttachment', e.target.checked)}
-          className="h-4 w-4 accent-[#0b57d0]"
+          className="h-4 w-4 accent-accent"
         />
         <label htmlFor={`${base}-att`} className="text-sm text-ink">
           Has attachment
         </label>
       </div>
-      <div className="mt-3 flex justify-end gap-2">
-        <button type="button" onClick={onClose} className="rounded-full px-4 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40">
-          Cancel
-        </button>
-        <button
-          type="button"
-          onClick={run}
-          className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-[#0842a0]"
-        >
+      <DialogFooter onCancel={onClose} className="mt-3">
+        <Button variant="primary" onClick={run}>
           Search
-        </button>
-      </div>
+        </Button>
+      </DialogFooter>
     </div>
   );
 }

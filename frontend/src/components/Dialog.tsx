@@ -2,17 +2,18 @@
 
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
+import { Button } from './Button';
 import { Icon } from './Icon';
 
 interface Props {
   title: string;
   onClose: () => void;
+  /** the content, its DialogFooter last */
   children: ReactNode;
-  footer?: ReactNode;
   wide?: boolean;
 }
 
-export function Dialog({ title, onClose, children, footer, wide = false }: Props) {
+export function Dialog({ title, onClose, children, wide = false }: Props) {
   const id = useId();
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -64,18 +65,11 @@ export function Dialog({ title, onClose, children, footer, wide = false }: Props
           <h2 id={id} className="text-xl text-ink">
             {title}
           </h2>
-          <button
-            type="button"
-            data-close
-            aria-label="Close"
-            onClick={onClose}
-            className="rounded-full p-2 text-muted hover:bg-black/5"
-          >
+          <Button variant="icon" data-close aria-label="Close" onClick={onClose}>
             <Icon name="close" />
-          </button>
+          </Button>
         </div>
         {children}
-        {footer && <div className="mt-6 flex justify-end gap-2">{footer}</div>}
       </div>
     </div>,
     document.body,

@@ -8,6 +8,7 @@ import { parseMailPath } from '../lib/route';
 import { Icon } from './Icon';
 import { Logo } from './Logo';
 import { SearchBox } from './SearchBox';
+import { Button, buttonClass } from './Button';
 
 function AccountMenu() {
   const me = useMe();
@@ -44,17 +45,17 @@ function AccountMenu() {
         aria-expanded={open}
         aria-haspopup="true"
         onClick={() => setOpen(!open)}
-        className="flex h-9 w-9 items-center justify-center rounded-full bg-[#0b57d0] text-base font-medium text-white hover:ring-4 hover:ring-black/5"
+        className="flex h-9 w-9 items-center justify-center rounded-full bg-accent text-base font-medium text-white hover:ring-4 hover:ring-black/5"
       >
         {initial}
       </button>
       {open && (
         <div
-          className="absolute right-0 top-11 z-40 w-72 rounded-2xl bg-[#e9eef6] p-4 text-center shadow-xl"
+          className="absolute right-0 top-11 z-40 w-72 rounded-2xl bg-surface-blue p-4 text-center shadow-xl"
           onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
         >
           <p className="truncate text-sm text-muted">{address}</p>
-          <div className="mx-auto my-3 flex h-16 w-16 items-center justify-center rounded-full bg-[#0b57d0] text-3xl text-white">
+          <div className="mx-auto my-3 flex h-16 w-16 items-center justify-center rounded-full bg-accent text-3xl text-white">
             {initial}
           </div>
           <p className="mb-4 text-lg text-ink">Hi, {(me.data?.display_name || address).split(/[\s@]/)[0]}!</p>
@@ -62,14 +63,14 @@ function AccountMenu() {
             <Link
               to="/settings"
               onClick={() => setOpen(false)}
-              className="rounded-full border border-[#747775] bg-white px-4 py-2 text-sm font-medium text-accent hover:bg-[#f8fafd]"
+              className="rounded-full border border-outline bg-white px-4 py-2 text-sm font-medium text-accent hover:bg-hover-soft"
             >
               Settings
             </Link>
             <button
               type="button"
               onClick={signOut}
-              className="flex items-center justify-center gap-2 rounded-full bg-white px-4 py-2 text-sm font-medium text-ink hover:bg-[#f8fafd]"
+              className="flex items-center justify-center gap-2 rounded-full bg-white px-4 py-2 text-sm font-medium text-ink hover:bg-hover-soft"
             >
               <Icon name="logout" size={18} /> Sign out
             </button>
@@ -92,41 +93,26 @@ export function Header() {
 
   return (
     <header className="flex h-16 shrink-0 items-center gap-2 px-2 md:px-4">
-      <button
-        type="button"
-        aria-label="Main menu"
-        onClick={toggleNav}
-        className={`rounded-full p-3 text-muted hover:bg-black/5 ${inThread ? 'hidden md:block' : ''}`}
-      >
+      <Button variant="icon" size="lg" aria-label="Main menu" onClick={toggleNav} className={inThread ? 'hidden md:block' : ''}>
         <Icon name="menu" />
-      </button>
+      </Button>
       {inThread && (
-        <button
-          type="button"
-          aria-label="Back to the list"
-          onClick={() => navigate(location.pathname.replace(/\/thread\/[^/]+$/, ''))}
-          className="rounded-full p-3 text-muted hover:bg-black/5 md:hidden"
-        >
+        <Button variant="icon" size="lg" aria-label="Back to the list" onClick={() => navigate(location.pathname.replace(/\/thread\/[^/]+$/, ''))} className="md:hidden">
           <Icon name="back" />
-        </button>
+        </Button>
       )}
       <Link to="/label/INBOX" aria-label="mailcore Inbox" className="mr-6 hidden shrink-0 md:block md:w-[174px]">
         <Logo />
       </Link>
       <SearchBox initial={route?.mode === 'search' ? route.value : ''} />
       <div className="ml-auto flex items-center gap-1 pl-2">
-        <button
-          type="button"
-          aria-label="Keyboard shortcuts"
-          onClick={() => useUi.getState().setShortcutsOpen(true)}
-          className="hidden rounded-full p-2.5 text-muted hover:bg-black/5 sm:block"
-        >
+        <Button variant="icon" size="lg" aria-label="Keyboard shortcuts" onClick={() => useUi.getState().setShortcutsOpen(true)} className="hidden sm:block">
           <Icon name="keyboard" />
-        </button>
-        <Link to="/insights" aria-label="Insights" className="hidden rounded-full p-2.5 text-muted hover:bg-black/5 sm:block">
+        </Button>
+        <Link to="/insights" aria-label="Insights" className={buttonClass('icon', 'lg', 'hidden sm:block')}>
           <Icon name="chart" />
         </Link>
-        <Link to="/settings" aria-label="Settings" className="rounded-full p-2.5 text-muted hover:bg-black/5">
+        <Link to="/settings" aria-label="Settings" className={buttonClass('icon', 'lg')}>
           <Icon name="settings" />
         </Link>
         <AccountMenu />

@@ -9,7 +9,9 @@ import { ApiError } from '../api/client';
 import type { Label } from '../api/types';
 import { LABEL_COLORS } from '../lib/labels';
 import { useUi } from '../store/ui';
+import { Button } from './Button';
 import { Dialog } from './Dialog';
+import { DialogFooter } from './DialogFooter';
 
 interface Props {
   label?: Label;
@@ -79,7 +81,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
             autoFocus
             value={name}
             onChange={(e) => setName(e.target.value)}
-            className="w-full rounded border border-[#747775] px-3 py-2 focus:border-accent focus:outline-none"
+            className="w-full rounded border border-outline px-3 py-2 focus:border-accent focus:outline-none"
           />
         </div>
         <div>
@@ -90,7 +92,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
             id="label-parent"
             value={nestUnder}
             onChange={(e) => setNestUnder(e.target.value)}
-            className="w-full rounded border border-[#747775] px-3 py-2"
+            className="w-full rounded border border-outline px-3 py-2"
           >
             <option value="">(no parent)</option>
             {parents.map((p) => (
@@ -108,7 +110,7 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
               aria-label="No colour"
               aria-pressed={color === null}
               onClick={() => setColor(null)}
-              className={`h-7 w-7 rounded-full border border-[#747775] bg-white ${color === null ? 'ring-2 ring-accent ring-offset-2' : ''}`}
+              className={`h-7 w-7 rounded-full border border-outline bg-white ${color === null ? 'ring-2 ring-accent ring-offset-2' : ''}`}
             />
             {LABEL_COLORS.map((c) => (
               <button
@@ -128,18 +130,11 @@ export function LabelDialog({ label, parent, onClose, onCreated }: Props) {
             {error}
           </p>
         )}
-        <div className="flex justify-end gap-2 pt-2">
-          <button type="button" onClick={onClose} className="rounded-full px-4 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40">
-            Cancel
-          </button>
-          <button
-            type="submit"
-            disabled={busy}
-            className="rounded-full bg-accent px-5 py-2 text-sm font-medium text-white hover:bg-[#0842a0] disabled:opacity-60"
-          >
+        <DialogFooter onCancel={onClose} className="pt-2">
+          <Button type="submit" variant="primary" disabled={busy}>
             {label ? 'Save' : 'Create'}
-          </button>
-        </div>
+          </Button>
+        </DialogFooter>
       </form>
     </Dialog>
   );
@@ -162,20 +157,7 @@ export function DeleteLabelDialog({ label, onClose }: { label: Label; onClose: (
     }
   }
   return (
-    <Dialog
-      title="Remove label"
-      onClose={onClose}
-      footer={
-        <>
-          <button type="button" onClick={onClose} className="rounded-full px-4 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40">
-            Cancel
-          </button>
-          <button type="button" onClick={remove} className="rounded-full bg-red px-5 py-2 text-sm font-medium text-white">
-            Remove
-          </button>
-        </>
-      }
-    >
+    <Dialog title="Remove label" onClose={onClose}>
       <p className="text-sm text-muted">
         Remove the label "{label.name}"? Conversations keep their other labels; nothing is deleted.
       </p>
@@ -184,6 +166,11 @@ export function DeleteLabelDialog({ label, onClose }: { label: Label; onClose: (
           {error}
         </p>
       )}
+      <DialogFooter onCancel={onClose}>
+        <Button variant="danger" onClick={remove}>
+          Remove
+        </Button>
+      </DialogFooter>
     </Dialog>
   );
 }

@@ -85,7 +85,7 @@ export function LabelPicker({ mode, applied, onApply, onMove, onClose }: Props) 
               onClose();
             }
           }}
-          className="w-full border-0 border-b border-[#c4c7c5] px-0 py-1 text-sm focus:border-accent focus:outline-none"
+          className="w-full border-0 border-b border-outline-soft px-0 py-1 text-sm focus:border-accent focus:outline-none"
         />
       </div>
       <ul className="max-h-64 overflow-y-auto" role={mode === 'label' ? 'group' : 'menu'}>
@@ -95,7 +95,7 @@ export function LabelPicker({ mode, applied, onApply, onMove, onClose }: Props) 
               <label className="flex cursor-pointer items-center gap-3 px-4 py-1.5 text-sm hover:bg-black/5">
                 <input
                   type="checkbox"
-                  className="h-4 w-4 accent-[#0b57d0]"
+                  className="h-4 w-4 accent-accent"
                   checked={checked(l)}
                   ref={(el) => {
                     if (el) el.indeterminate = mixed(l);

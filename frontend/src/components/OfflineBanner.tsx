@@ -6,7 +6,7 @@ export function OfflineBanner() {
   return (
     <div
       role="status"
-      className="fixed left-1/2 top-2 z-50 -translate-x-1/2 rounded-lg bg-[#202124] px-4 py-2 text-sm text-white shadow-lg"
+      className="fixed left-1/2 top-2 z-50 -translate-x-1/2 rounded-lg bg-banner px-4 py-2 text-sm text-white shadow-lg"
     >
       You're offline. Reconnecting… Changes will appear when the connection is back.
     </div>

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { Icon } from './Icon';
+import { Button } from './Button';
 
 const AdvancedSearchPanel = lazy(() => import('./AdvancedSearch'));
 
@@ -28,11 +29,11 @@ export function SearchBox({ initial }: { initial: string }) {
       role="search"
       aria-label="Search mail"
       onSubmit={submit}
-      className="relative flex h-12 min-w-0 max-w-[720px] flex-1 items-center rounded-full bg-[#e9eef6] focus-within:bg-white focus-within:shadow-md"
+      className="relative flex h-12 min-w-0 max-w-[720px] flex-1 items-center rounded-full bg-surface-blue focus-within:bg-white focus-within:shadow-md"
     >
-      <button type="submit" aria-label="Search" className="ml-1 rounded-full p-2.5 text-muted hover:bg-black/5">
+      <Button type="submit" variant="icon" size="lg" aria-label="Search" className="ml-1">
         <Icon name="search" />
-      </button>
+      </Button>
       <input
         id="search-input"
         type="search"
@@ -48,27 +49,16 @@ export function SearchBox({ initial }: { initial: string }) {
             e.currentTarget.blur();
           }
         }}
-        className="h-full min-w-0 flex-1 bg-transparent px-2 text-base text-ink placeholder:text-[#444746] focus:outline-none [&::-webkit-search-cancel-button]:hidden"
+        className="h-full min-w-0 flex-1 bg-transparent px-2 text-base text-ink placeholder:text-muted focus:outline-none [&::-webkit-search-cancel-button]:hidden"
       />
       {q && (
-        <button
-          type="button"
-          aria-label="Clear search"
-          onClick={() => setQ('')}
-          className="rounded-full p-2 text-muted hover:bg-black/5"
-        >
+        <Button variant="icon" aria-label="Clear search" onClick={() => setQ('')}>
           <Icon name="close" size={18} />
-        </button>
+        </Button>
       )}
-      <button
-        type="button"
-        aria-label="Show search options"
-        aria-expanded={advanced}
-        onClick={() => setAdvanced(!advanced)}
-        className="mr-1 rounded-full p-2.5 text-muted hover:bg-black/5"
-      >
+      <Button variant="icon" size="lg" aria-label="Show search options" aria-expanded={advanced} onClick={() => setAdvanced(!advanced)} className="mr-1">
         <Icon name="tune" />
-      </button>
+      </Button>
       {advanced && (
         <Suspense fallback={null}>
           <AdvancedSearchPanel query={q} onSearch={go} onClose={() => setAdvanced(false)} />

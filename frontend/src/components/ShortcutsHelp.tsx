@@ -11,7 +11,7 @@ export default function ShortcutsHelp() {
           <div key={key} className="flex items-center justify-between gap-4 border-b border-line py-1.5">
             <dt className="text-muted">{what}</dt>
             <dd>
-              <kbd className="rounded border border-[#c4c7c5] bg-[#f1f3f4] px-2 py-0.5 font-mono text-xs text-ink">
+              <kbd className="rounded border border-outline-soft bg-surface px-2 py-0.5 font-mono text-xs text-ink">
                 {key}
               </kbd>
             </dd>

@@ -11,6 +11,7 @@ import { parseMailPath } from '../lib/route';
 import { useUi } from '../store/ui';
 import { Icon, type IconName } from './Icon';
 import { LabelDialog, DeleteLabelDialog } from './LabelDialog';
+import { Button } from './Button';
 
 export const DRAG_TYPE = 'application/x-mailcore-threads';
 
@@ -79,7 +80,7 @@ function Item({ label, icon, depth = 0, name, color, onMenu }: {
         onClick={() => useUi.getState().setNavOpen(false)}
         className={({ isActive }) =>
           `flex h-8 items-center rounded-r-full pr-3 text-sm ${
-            isActive ? 'bg-accent-soft font-bold text-[#001d35]' : 'text-ink hover:bg-[#e1e5ea]'
+            isActive ? 'bg-accent-soft font-bold text-on-accent-soft' : 'text-ink hover:bg-nav-hover'
           } ${drop.over ? 'ring-2 ring-accent' : ''} ${n ? 'font-bold' : ''}`
         }
         style={{ paddingLeft: 26 + depth * 16 }}
@@ -124,7 +125,7 @@ function Tree({ nodes, depth, onMenu }: { nodes: LabelNode[]; depth: number; onM
               icon="label"
               depth={depth}
               name={node.leaf}
-              color={node.label.color ?? '#5f6368'}
+              color={node.label.color ?? 'var(--color-label-default)'}
               onMenu={onMenu}
             />
           ) : (
@@ -201,7 +202,7 @@ export function Sidebar() {
             useUi.getState().openCompose();
             useUi.getState().setNavOpen(false);
           }}
-          className="flex h-14 items-center gap-3 rounded-2xl bg-compose px-5 pr-6 text-sm font-medium text-[#001d35] shadow-sm transition hover:shadow-md"
+          className="flex h-14 items-center gap-3 rounded-2xl bg-compose px-5 pr-6 text-sm font-medium text-on-accent-soft shadow-sm transition hover:shadow-md"
         >
           <Icon name="pencil" size={22} /> Compose
         </button>
@@ -231,7 +232,7 @@ export function Sidebar() {
               type="button"
               aria-expanded={more}
               onClick={() => setMore(!more)}
-              className="flex h-8 w-full items-center rounded-r-full pl-[26px] text-sm text-ink hover:bg-[#e1e5ea]"
+              className="flex h-8 w-full items-center rounded-r-full pl-[26px] text-sm text-ink hover:bg-nav-hover"
             >
               <Icon name={more ? 'up' : 'down'} size={18} className="mr-4" /> {more ? 'Less' : 'More'}
             </button>
@@ -244,7 +245,7 @@ export function Sidebar() {
             <NavLink
               to="/scheduled"
               className={({ isActive }) =>
-                `flex h-8 items-center rounded-r-full pl-[26px] text-sm ${isActive ? 'bg-accent-soft font-bold' : 'hover:bg-[#e1e5ea]'}`
+                `flex h-8 items-center rounded-r-full pl-[26px] text-sm ${isActive ? 'bg-accent-soft font-bold' : 'hover:bg-nav-hover'}`
               }
             >
               <Icon name="schedule" size={18} className="mr-4" /> Scheduled
@@ -254,14 +255,9 @@ export function Sidebar() {
       </ul>
       <div className="mt-4 flex items-center justify-between pl-6 pr-4">
         <h2 className="text-base font-medium text-ink">Labels</h2>
-        <button
-          type="button"
-          aria-label="Create new label"
-          onClick={() => setCreating(true)}
-          className="rounded-full p-2 text-muted hover:bg-black/10"
-        >
+        <Button variant="icon" aria-label="Create new label" onClick={() => setCreating(true)}>
           <Icon name="plus" size={18} />
-        </button>
+        </Button>
       </div>
       <ul className="pr-2">
         <Tree nodes={labelTree(all)} depth={0} onMenu={setMenuFor} />

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { ApiError } from '../api/client';
 import { Icon, type IconName } from './Icon';
+import { Button, buttonClass } from './Button';
 
 export function Loading({ label = 'Loading' }: { label?: string }) {
   return (
@@ -51,7 +52,7 @@ export function ThreadSkeleton() {
 export function Empty({ icon = 'inbox', title, children }: { icon?: IconName; title: string; children?: ReactNode }) {
   return (
     <div className="flex flex-col items-center justify-center px-6 py-20 text-center text-muted">
-      <Icon name={icon} size={56} className="mb-4 text-[#c4c7c5]" />
+      <Icon name={icon} size={56} className="mb-4 text-outline-soft" />
       <p className="text-base text-ink">{title}</p>
       {children && <div className="mt-2 text-sm">{children}</div>}
     </div>
@@ -63,17 +64,13 @@ export function ErrorState({ error, retry, title }: { error: unknown; retry?: ()
     error instanceof ApiError ? error.message : error instanceof Error ? error.message : 'Something went wrong.';
   return (
     <div role="alert" className="flex flex-col items-center justify-center px-6 py-16 text-center">
-      <Icon name="offline" size={48} className="mb-4 text-[#c4c7c5]" />
+      <Icon name="offline" size={48} className="mb-4 text-outline-soft" />
       <p className="text-base text-ink">{title ?? 'Something went wrong'}</p>
       <p className="mt-1 max-w-md text-sm text-muted">{message}</p>
       {retry && (
-        <button
-          type="button"
-          onClick={retry}
-          className="mt-5 rounded-full border border-[#747775] px-5 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40"
-        >
+        <Button variant="secondary" onClick={retry} className="mt-5">
           Try again
-        </button>
+        </Button>
       )}
     </div>
   );
@@ -87,7 +84,7 @@ export function NotFoundState({ what = 'page', backTo = '/label/INBOX' }: { what
       <p className="mt-2 max-w-md text-sm text-muted">
         It may have been deleted, or it does not belong to this account.
       </p>
-      <Link to={backTo} className="mt-6 rounded-full bg-accent px-5 py-2 text-sm font-medium text-white">
+      <Link to={backTo} className={buttonClass('primary', 'md', 'mt-6')}>
         Back to Inbox
       </Link>
     </div>

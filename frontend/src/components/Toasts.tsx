@@ -9,12 +9,12 @@ function ToastItem({ t }: { t: Toast }) {
     return () => clearTimeout(timer);
   }, [t.id, t.timeout, dismiss]);
   return (
-    <div className="flex min-w-[288px] max-w-[560px] items-center gap-4 rounded bg-[#303030] py-3 pl-5 pr-2 text-sm text-white shadow-lg">
+    <div className="flex min-w-[288px] max-w-[560px] items-center gap-4 rounded bg-toast py-3 pl-5 pr-2 text-sm text-white shadow-lg">
       <span className="flex-1">{t.text}</span>
       {t.action && (
         <button
           type="button"
-          className="rounded px-3 py-1.5 font-medium text-[#a8c7fa] hover:bg-white/10"
+          className="rounded px-3 py-1.5 font-medium text-toast-action hover:bg-white/10"
           onClick={() => {
             t.action?.run();
             dismiss(t.id);

@@ -1,5 +1,6 @@
 /** System labels: their order, names as people read them, and URL names. */
 
+import type { CSSProperties } from 'react';
 import type { Label } from '../api/types';
 
 export const ROLE_ORDER = ['inbox', 'starred', 'snoozed', 'important', 'sent', 'drafts', 'spam', 'trash', 'all'];
@@ -100,4 +101,13 @@ export function chipText(bg: string): string {
   const onWhite = 1.05 / (l + 0.05);
   const onDark = (l + 0.05) / (0.0056 + 0.05); // #111111
   return onWhite >= onDark ? '#ffffff' : '#111111';
+}
+
+/**
+ * How a label chip is coloured: with the label's own colour (a user's choice,
+ * stored with the label) and text that reads on it, or with the theme's chip
+ * colours when the label has none.
+ */
+export function chipColors(color: string | null | undefined): { className: string; style?: CSSProperties } {
+  return color ? { className: '', style: { background: color, color: chipText(color) } } : { className: 'bg-chip-strong text-chip-ink' };
 }

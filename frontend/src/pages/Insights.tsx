@@ -72,13 +72,13 @@ function Body({ data }: { data: InsightsData }) {
           <div className="h-64" role="img" aria-label={`Line chart of mail per day over the last 90 days: ${days.reduce((n, d) => n + d.received, 0)} received, ${days.reduce((n, d) => n + d.sent, 0)} sent`}>
             <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
               <LineChart accessibilityLayer={false} data={days} margin={{ top: 5, right: 16, bottom: 5, left: 0 }}>
-                <CartesianGrid stroke="#eceff1" vertical={false} />
-                <XAxis dataKey="day" tick={{ fontSize: 11, fill: '#444746' }} tickFormatter={(d: string) => d.slice(5)} minTickGap={24} />
-                <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: '#444746' }} width={36} />
+                <CartesianGrid stroke="var(--color-chart-grid)" vertical={false} />
+                <XAxis dataKey="day" tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} tickFormatter={(d: string) => d.slice(5)} minTickGap={24} />
+                <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} width={36} />
                 <Tooltip />
                 <Legend />
-                <Line type="monotone" isAnimationActive={false} dataKey="received" name="Received" stroke="#0b57d0" strokeWidth={2} dot={false} />
-                <Line type="monotone" isAnimationActive={false} dataKey="sent" name="Sent" stroke="#d93025" strokeWidth={2} dot={false} />
+                <Line type="monotone" isAnimationActive={false} dataKey="received" name="Received" stroke="var(--color-chart-received)" strokeWidth={2} dot={false} />
+                <Line type="monotone" isAnimationActive={false} dataKey="sent" name="Sent" stroke="var(--color-chart-sent)" strokeWidth={2} dot={false} />
               </LineChart>
             </ResponsiveContainer></div>
           </div>
@@ -90,13 +90,13 @@ function Body({ data }: { data: InsightsData }) {
             <div className="h-72" role="img" aria-label={`Bar chart of top correspondents: ${people.map((p) => `${p.who} ${p.received + p.sent}`).join(', ')}`}>
               <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
                 <BarChart accessibilityLayer={false} data={people} layout="vertical" margin={{ left: 8, right: 16 }}>
-                  <CartesianGrid stroke="#eceff1" horizontal={false} />
-                  <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11, fill: '#444746' }} />
-                  <YAxis type="category" dataKey="who" width={130} tick={{ fontSize: 11, fill: '#444746' }} />
+                  <CartesianGrid stroke="var(--color-chart-grid)" horizontal={false} />
+                  <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} />
+                  <YAxis type="category" dataKey="who" width={130} tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} />
                   <Tooltip />
                   <Legend />
-                  <Bar isAnimationActive={false} dataKey="received" name="Received" stackId="a" fill="#0b57d0" />
-                  <Bar isAnimationActive={false} dataKey="sent" name="Sent" stackId="a" fill="#d93025" />
+                  <Bar isAnimationActive={false} dataKey="received" name="Received" stackId="a" fill="var(--color-chart-received)" />
+                  <Bar isAnimationActive={false} dataKey="sent" name="Sent" stackId="a" fill="var(--color-chart-sent)" />
                 </BarChart>
               </ResponsiveContainer></div>
             </div>
@@ -109,11 +109,11 @@ function Body({ data }: { data: InsightsData }) {
             <div className="h-72" role="img" aria-label={`Bar chart of storage by label: ${storage.map((s) => `${s.name} ${size(s.bytes)}`).join(', ')}`}>
               <div aria-hidden="true" className="h-full w-full"><ResponsiveContainer width="100%" height="100%">
                 <BarChart accessibilityLayer={false} data={storage} layout="vertical" margin={{ left: 8, right: 16 }}>
-                  <CartesianGrid stroke="#eceff1" horizontal={false} />
-                  <XAxis type="number" unit={` ${unit}`} tick={{ fontSize: 11, fill: '#444746' }} />
-                  <YAxis type="category" dataKey="name" width={100} tick={{ fontSize: 11, fill: '#444746' }} />
+                  <CartesianGrid stroke="var(--color-chart-grid)" horizontal={false} />
+                  <XAxis type="number" unit={` ${unit}`} tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} />
+                  <YAxis type="category" dataKey="name" width={100} tick={{ fontSize: 11, fill: 'var(--color-chart-tick)' }} />
                   <Tooltip formatter={(v) => `${String(v)} ${unit}`} />
-                  <Bar isAnimationActive={false} dataKey="mb" name="Size" fill="#188038" radius={[0, 4, 4, 0]} />
+                  <Bar isAnimationActive={false} dataKey="mb" name="Size" fill="var(--color-chart-size)" radius={[0, 4, 4, 0]} />
                 </BarChart>
               </ResponsiveContainer></div>
             </div>

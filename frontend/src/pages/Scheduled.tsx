@@ -5,6 +5,7 @@ import { keys, useScheduled } from '../api/hooks';
 import { fullDate } from '../lib/format';
 import { useUi } from '../store/ui';
 import { Empty, ErrorState, ListSkeleton } from '../components/States';
+import { Button } from '../components/Button';
 
 export default function ScheduledPage() {
   const list = useScheduled();
@@ -38,15 +39,10 @@ export default function ScheduledPage() {
             <li key={s.id} className="flex items-center gap-4 border-b border-line px-6 py-3 text-sm">
               <span className="w-48 shrink-0 truncate font-medium">{s.recipients.join(', ') || '(no recipients)'}</span>
               <span className="min-w-0 flex-1 truncate">{s.subject || '(no subject)'}</span>
-              <span className="shrink-0 text-[#b3261e]">{fullDate(s.send_at)}</span>
-              <button
-                type="button"
-                onClick={() => void cancel(s.id)}
-                aria-label={`Cancel send of ${s.subject || 'message'}`}
-                className="rounded-full border border-[#747775] px-3 py-1 text-accent hover:bg-accent-soft/40"
-              >
+              <span className="shrink-0 text-error">{fullDate(s.send_at)}</span>
+              <Button variant="secondary" size="sm" onClick={() => void cancel(s.id)} aria-label={`Cancel send of ${s.subject || 'message'}`}>
                 Cancel send
-              </button>
+              </Button>
             </li>
           ))}
         </ul>

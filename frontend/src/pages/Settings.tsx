@@ -4,6 +4,7 @@ import { patchMe } from '../api/endpoints';
 import { keys, useMe } from '../api/hooks';
 import { useUi, type Density } from '../store/ui';
 import { ErrorState, Loading } from '../components/States';
+import { Button } from '../components/Button';
 
 export default function Settings() {
   const me = useMe();
@@ -71,7 +72,7 @@ export default function Settings() {
                   value={name}
                   maxLength={200}
                   onChange={(e) => setName(e.target.value)}
-                  className="w-full max-w-md rounded border border-[#747775] px-3 py-2"
+                  className="w-full max-w-md rounded border border-outline px-3 py-2"
                 />
                 <p className="mt-1 text-sm text-muted">Shown to people you write to, as in “{name || me.data.address}” &lt;{me.data.address}&gt;.</p>
               </div>
@@ -87,7 +88,7 @@ export default function Settings() {
                   rows={4}
                   maxLength={10000}
                   onChange={(e) => setSignature(e.target.value)}
-                  className="w-full rounded border border-[#747775] px-3 py-2"
+                  className="w-full rounded border border-outline px-3 py-2"
                 />
                 <p className="mt-1 text-sm text-muted">Added to new messages and replies.</p>
               </div>
@@ -102,7 +103,7 @@ export default function Settings() {
                   id="undo-send"
                   value={undo}
                   onChange={(e) => setUndo(Number(e.target.value))}
-                  className="rounded border border-[#747775] px-2 py-1"
+                  className="rounded border border-outline px-2 py-1"
                 >
                   {[0, 5, 10, 20, 30].map((s) => (
                     <option key={s} value={s}>
@@ -123,7 +124,7 @@ export default function Settings() {
                       value={d}
                       checked={density === d}
                       onChange={() => useUi.getState().setPrefs({ density: d })}
-                      className="accent-[#0b57d0]"
+                      className="accent-accent"
                     />
                     {d}
                   </label>
@@ -139,7 +140,7 @@ export default function Settings() {
                     checked={notifications}
                     disabled={permission === 'unsupported' || permission === 'denied'}
                     onChange={(e) => void toggleNotifications(e.target.checked)}
-                    className="h-4 w-4 accent-[#0b57d0]"
+                    className="h-4 w-4 accent-accent"
                   />
                   Notify me of new mail while mailcore is in the background
                 </label>
@@ -150,13 +151,9 @@ export default function Settings() {
               </div>
             </fieldset>
             <div className="flex items-center gap-4 pt-6">
-              <button
-                type="submit"
-                disabled={saving}
-                className="rounded-full bg-accent px-6 py-2 text-sm font-medium text-white hover:bg-[#0842a0] disabled:opacity-60"
-              >
+              <Button type="submit" variant="primary" disabled={saving}>
                 {saving ? 'Saving…' : 'Save changes'}
-              </button>
+              </Button>
               {message && (
                 <p role="status" className="text-sm text-muted">
                   {message}

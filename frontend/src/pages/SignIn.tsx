@@ -3,6 +3,7 @@ import { useNavigate, useLocation } from 'react-router';
 import { login } from '../api/endpoints';
 import { ApiError, auth } from '../api/client';
 import { Logo } from '../components/Logo';
+import { Button } from '../components/Button';
 
 export function SignIn() {
   const [email, setEmail] = useState('');
@@ -73,13 +74,9 @@ export function SignIn() {
             </p>
           )}
           <div className="flex justify-end pt-4">
-            <button
-              type="submit"
-              disabled={busy || !email || !password}
-              className="rounded-full bg-accent px-6 py-2.5 font-medium text-white hover:bg-[#0842a0] hover:shadow disabled:opacity-60"
-            >
+            <Button type="submit" variant="primary" size="lg" disabled={busy || !email || !password} className="hover:shadow">
               {busy ? 'Signing in…' : 'Sign in'}
-            </button>
+            </Button>
           </div>
         </form>
       </div>

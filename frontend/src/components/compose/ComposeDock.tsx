@@ -37,7 +37,7 @@ function Window({ w }: { w: ComposeWindow }) {
     <div className={frame}>
       <section role="dialog" aria-label={title} aria-modal={full ? true : undefined} className={box}>
         <div
-          className="flex h-10 shrink-0 cursor-pointer items-center gap-1 bg-[#f2f6fc] pl-4 pr-2"
+          className="flex h-10 shrink-0 cursor-pointer items-center gap-1 bg-compose-bar pl-4 pr-2"
           onClick={() => w.minimized && update({ minimized: false })}
         >
           <h2 className="min-w-0 flex-1 truncate text-sm font-medium text-ink">{title}</h2>

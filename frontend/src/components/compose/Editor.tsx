@@ -6,6 +6,7 @@
 
 import { forwardRef, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import { Icon, type IconName } from '../Icon';
+import { Button } from '../Button';
 
 export interface EditorHandle {
   html(): string;
@@ -34,9 +35,13 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
   const [url, setUrl] = useState('https://');
   const saved = useRef<Range | null>(null);
 
+  // The content and focus it opened with, and only those: later renders must
+  // not reset what the user typed.
+  const opening = useRef({ html: initialHtml, autoFocus });
   useEffect(() => {
-    if (el.current) el.current.innerHTML = initialHtml;
-    if (autoFocus) {
+    const { html, autoFocus: focus } = opening.current;
+    if (el.current) el.current.innerHTML = html;
+    if (focus) {
       el.current?.focus();
       const sel = window.getSelection();
       if (sel && el.current) {
@@ -47,8 +52,7 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
         sel.addRange(r);
       }
     }
-    // initial content only: later renders must not reset what the user typed
-  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  }, []);
 
   useImperativeHandle(ref, () => ({
     html: () => el.current?.innerHTML ?? '',
@@ -131,15 +135,15 @@ export const Editor = forwardRef<EditorHandle, Props>(function Editor(
                 setLinking(false);
               }
             }}
-            className="flex-1 rounded border border-[#c4c7c5] px-2 py-1 text-sm"
+            className="flex-1 rounded border border-outline-soft px-2 py-1 text-sm"
           />
-          <button type="button" onClick={insertLink} className="rounded-full px-3 py-1 text-sm font-medium text-accent hover:bg-accent-soft/40">
+          <Button variant="ghost" size="sm" onClick={insertLink}>
             OK
-          </button>
+          </Button>
         </div>
       )}
       {showToolbar && (
-        <div role="toolbar" aria-label="Formatting options" className="flex items-center gap-0.5 rounded-md bg-[#f1f3f4] p-1">
+        <div role="toolbar" aria-label="Formatting options" className="flex items-center gap-0.5 rounded-md bg-surface p-1">
           {tools.map(([icon, label, run]) => (
             <button
               key={label}

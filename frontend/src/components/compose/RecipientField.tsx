@@ -103,7 +103,7 @@ export function RecipientField({ label, value, onChange, autoFocus, trailing }: 
               key={`${v}-${i}`}
               title={v}
               className={`flex items-center gap-1 rounded-full border py-0.5 pl-2.5 pr-1 text-sm ${
-                c.valid ? 'border-[#c4c7c5] bg-white' : 'border-red bg-[#fce8e6] text-red'
+                c.valid ? 'border-outline-soft bg-white' : 'border-red bg-red-soft text-red'
               }`}
             >
               {c.text}
@@ -161,7 +161,7 @@ export function RecipientField({ label, value, onChange, autoFocus, trailing }: 
                 e.preventDefault();
                 pick(c);
               }}
-              className={`flex cursor-pointer flex-col px-4 py-1.5 ${i === active ? 'bg-[#e8f0fe]' : 'hover:bg-black/5'}`}
+              className={`flex cursor-pointer flex-col px-4 py-1.5 ${i === active ? 'bg-accent-faint' : 'hover:bg-black/5'}`}
             >
               <span className="text-sm text-ink">{c.name || c.address}</span>
               {c.name && <span className="text-xs text-muted">{c.address}</span>}

@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { Button } from '../Button';
 import { Dialog } from '../Dialog';
+import { DialogFooter } from '../DialogFooter';
 import { fullDate } from '../../lib/format';
 
 function at(daysAhead: number, hour: number, from = new Date()): Date {
@@ -51,19 +53,16 @@ export function ScheduleDialog({ onPick, onClose }: { onPick: (d: Date) => void;
         type="datetime-local"
         value={custom}
         onChange={(e) => setCustom(e.target.value)}
-        className="w-full rounded border border-[#747775] px-3 py-2"
+        className="w-full rounded border border-outline px-3 py-2"
       />
       {error && (
         <p role="alert" className="mt-2 text-sm text-red">
           {error}
         </p>
       )}
-      <div className="mt-6 flex justify-end gap-2">
-        <button type="button" onClick={onClose} className="rounded-full px-4 py-2 text-sm font-medium text-accent hover:bg-accent-soft/40">
-          Cancel
-        </button>
-        <button
-          type="button"
+      <DialogFooter onCancel={onClose}>
+        <Button
+          variant="primary"
           onClick={() => {
             const d = new Date(custom);
             if (Number.isNaN(d.getTime()) || d.getTime() < Date.now() + 60_000) {
@@ -72,11 +71,10 @@ export function ScheduleDialog({ onPick, onClose }: { onPick: (d: Date) => void;
             }
             onPick(d);
           }}
-          className="rounded-full bg-accent px-5 py-2 text-sm font-medium text-white"
         >
           Schedule send
-        </button>
-      </div>
+        </Button>
+      </DialogFooter>
     </Dialog>
   );
 }

@@ -11,10 +11,10 @@ export function QueryError({ query, error }: { query: string; error: ApiError })
       <h2 className="text-lg text-ink">This search could not be understood</h2>
       <p className="mt-2 text-sm text-muted">{error.message}</p>
       {at !== null && (
-        <div className="mt-4 overflow-x-auto rounded-lg bg-[#f1f3f4] p-4 font-mono text-sm" aria-label={`Problem at position ${at + 1}`}>
+        <div className="mt-4 overflow-x-auto rounded-lg bg-surface p-4 font-mono text-sm" aria-label={`Problem at position ${at + 1}`}>
           <div className="whitespace-pre">
             {query.slice(0, at)}
-            <mark className="rounded-sm bg-[#fad2cf] text-red">{query.slice(at, at + 1) || ' '}</mark>
+            <mark className="rounded-sm bg-red-mark text-red">{query.slice(at, at + 1) || ' '}</mark>
             {query.slice(at + 1)}
           </div>
           <div className="whitespace-pre text-red" aria-hidden="true">

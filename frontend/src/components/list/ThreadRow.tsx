@@ -4,9 +4,10 @@ import { memo, type DragEvent, type MouseEvent } from 'react';
 import { Link } from 'react-router';
 import type { Label, ThreadSummary } from '../../api/types';
 import { listDate, senders } from '../../lib/format';
-import { chipText, labelTitle } from '../../lib/labels';
+import { chipColors, labelTitle } from '../../lib/labels';
 import { Icon } from '../Icon';
 import { DRAG_TYPE } from '../Sidebar';
+import { Button } from '../Button';
 
 interface Props {
   thread: ThreadSummary;
@@ -35,9 +36,9 @@ function ThreadRowImpl(p: Props) {
   const date = listDate(t.last_date);
   const status = [t.unread ? 'unread' : '', t.starred ? 'starred' : ''].filter(Boolean).join(', ') + (t.unread || t.starred ? ', ' : '');
   const chips = t.labels.map((id) => p.userLabels.get(id)).filter((l): l is Label => !!l && l.name !== p.hideLabel);
-  const bold = t.unread ? 'font-bold text-ink' : 'text-[#1f1f1f]';
+  const bold = t.unread ? 'font-bold text-ink' : 'text-ink';
   const bg = p.selected
-    ? 'bg-[#c2dbff]'
+    ? 'bg-selected'
     : p.open
       ? 'bg-accent-soft'
       : t.unread
@@ -51,15 +52,14 @@ function ThreadRowImpl(p: Props) {
     e.dataTransfer.effectAllowed = 'move';
   };
 
-  const labelChips = chips.slice(0, 3).map((l) => (
-    <span
-      key={l.id}
-      className="mr-1 shrink-0 rounded px-1.5 py-px text-xs font-normal"
-      style={{ background: l.color ?? '#dadce0', color: chipText(l.color ?? '#dadce0') }}
-    >
-      {labelTitle(l, true)}
-    </span>
-  ));
+  const labelChips = chips.slice(0, 3).map((l) => {
+    const colors = chipColors(l.color);
+    return (
+      <span key={l.id} className={`mr-1 shrink-0 rounded px-1.5 py-px text-xs font-normal ${colors.className}`} style={colors.style}>
+        {labelTitle(l, true)}
+      </span>
+    );
+  });
 
   return (
     <li
@@ -67,9 +67,9 @@ function ThreadRowImpl(p: Props) {
       draggable
       onDragStart={onDragStart}
       onMouseEnter={() => p.onHover(t.id)}
-      className={`group relative flex items-center border-b border-[#eceff1] ${bg} ${
+      className={`group relative flex items-center border-b border-line-soft ${bg} ${
         p.compact ? 'min-h-8' : 'min-h-10'
-      } hover:z-10 hover:shadow-[inset_1px_0_0_#dadce0,inset_-1px_0_0_#dadce0,0_1px_2px_0_rgba(60,64,67,.3),0_1px_3px_1px_rgba(60,64,67,.15)]`}
+      } hover:z-10 hover:shadow-[inset_1px_0_0_var(--color-chip-strong),inset_-1px_0_0_var(--color-chip-strong),0_1px_2px_0_rgba(60,64,67,.3),0_1px_3px_1px_rgba(60,64,67,.15)]`}
     >
       {p.cursor && <span aria-hidden="true" className="absolute inset-y-0 left-0 w-[3px] bg-accent" />}
       <div className={`flex shrink-0 items-center pl-3 ${p.twoLine ? 'self-start pt-2' : ''}`}>
@@ -80,7 +80,7 @@ function ThreadRowImpl(p: Props) {
             checked={p.selected}
             onChange={() => undefined}
             onClick={(e) => p.onSelect(t.id, e)}
-            className="h-[15px] w-[15px] cursor-pointer accent-[#0b57d0]"
+            className="h-[15px] w-[15px] cursor-pointer accent-accent"
           />
         </label>
         <button
@@ -89,7 +89,7 @@ function ThreadRowImpl(p: Props) {
           aria-pressed={t.starred}
           onClick={() => p.onStar(t.id, !t.starred)}
           className={`flex h-8 w-8 items-center justify-center rounded-full hover:bg-black/5 ${
-            t.starred ? 'text-star' : 'text-[#c4c7c5] hover:text-muted'
+            t.starred ? 'text-star' : 'text-outline-soft hover:text-muted'
           }`}
         >
           <Icon name="star" size={18} filled={t.starred} />
@@ -149,20 +149,15 @@ function ThreadRowImpl(p: Props) {
       </Link>
       {!p.twoLine && (
         <div className="absolute right-2 hidden items-center gap-0.5 group-hover:flex">
-          <button type="button" aria-label="Archive" onClick={() => p.onArchive(t.id)} className="rounded-full p-2 text-muted hover:bg-black/5">
+          <Button variant="icon" aria-label="Archive" onClick={() => p.onArchive(t.id)}>
             <Icon name="archive" size={18} />
-          </button>
-          <button type="button" aria-label="Delete" onClick={() => p.onTrash(t.id)} className="rounded-full p-2 text-muted hover:bg-black/5">
+          </Button>
+          <Button variant="icon" aria-label="Delete" onClick={() => p.onTrash(t.id)}>
             <Icon name="trash" size={18} />
-          </button>
-          <button
-            type="button"
-            aria-label={t.unread ? 'Mark as read' : 'Mark as unread'}
-            onClick={() => p.onRead(t.id, t.unread)}
-            className="rounded-full p-2 text-muted hover:bg-black/5"
-          >
+          </Button>
+          <Button variant="icon" aria-label={t.unread ? 'Mark as read' : 'Mark as unread'} onClick={() => p.onRead(t.id, t.unread)}>
             <Icon name={t.unread ? 'mailOpen' : 'mail'} size={18} />
-          </button>
+          </Button>
         </div>
       )}
     </li>

@@ -5,6 +5,7 @@ import type { ThreadSummary } from '../../api/types';
 import { pageRange } from '../../lib/format';
 import { Icon, type IconName } from '../Icon';
 import { LabelPicker } from '../LabelPicker';
+import { Button } from '../Button';
 
 export interface BulkHandlers {
   archive(): void;
@@ -36,16 +37,9 @@ interface Props {
 
 function Btn({ icon, label, onClick, disabled }: { icon: IconName; label: string; onClick: () => void; disabled?: boolean }) {
   return (
-    <button
-      type="button"
-      aria-label={label}
-      title={label}
-      onClick={onClick}
-      disabled={disabled}
-      className="rounded-full p-2 text-muted hover:bg-black/5 disabled:opacity-40 disabled:hover:bg-transparent"
-    >
+    <Button variant="icon" aria-label={label} title={label} onClick={onClick} disabled={disabled}>
       <Icon name={icon} size={20} />
-    </button>
+    </Button>
   );
 }
 
@@ -92,7 +86,7 @@ export function Toolbar(p: Props) {
               if (el) el.indeterminate = some;
             }}
             onChange={() => select(n > 0 ? 'none' : 'all')}
-            className="h-[15px] w-[15px] cursor-pointer accent-[#0b57d0]"
+            className="h-[15px] w-[15px] cursor-pointer accent-accent"
           />
         </label>
         <button
@@ -144,7 +138,7 @@ export function Toolbar(p: Props) {
               <Btn icon="trash" label="Delete" onClick={p.bulk.trash} />
             </>
           )}
-          <span className="mx-1 h-5 w-px bg-[#c4c7c5]" aria-hidden="true" />
+          <span className="mx-1 h-5 w-px bg-outline-soft" aria-hidden="true" />
           {anyUnread ? (
             <Btn icon="mailOpen" label="Mark as read" onClick={() => p.bulk.read(true)} />
           ) : (

@@ -42,7 +42,7 @@ function Preview({ a }: { a: Attachment }) {
   return src ? (
     <img src={src} alt={a.filename ?? 'image attachment'} className="h-full w-full object-cover" />
   ) : (
-    <Icon name="image" size={40} className="text-[#c4c7c5]" />
+    <Icon name="image" size={40} className="text-outline-soft" />
   );
 }
 
@@ -57,9 +57,9 @@ export function Attachments({ items }: { items: Attachment[] }) {
       </p>
       <ul className="flex flex-wrap gap-3">
         {shown.map((a) => (
-          <li key={a.part} className="group relative w-44 overflow-hidden rounded-lg border border-line bg-[#f8fafd]">
+          <li key={a.part} className="group relative w-44 overflow-hidden rounded-lg border border-line bg-hover-soft">
             {isImage(a) && (
-              <div className="flex h-24 items-center justify-center overflow-hidden bg-[#e9eef6]">
+              <div className="flex h-24 items-center justify-center overflow-hidden bg-surface-blue">
                 <Preview a={a} />
               </div>
             )}

@@ -7,17 +7,25 @@
 import { useEffect, useRef, useState } from 'react';
 
 const FRAME_CSS = `
-  html,body{margin:0;padding:0;background:#fff;color:#222;font:14px/1.5 Arial,Helvetica,sans-serif;word-wrap:break-word;overflow-wrap:anywhere}
+  html,body{margin:0;padding:0;background:white;color:var(--color-body-text);font:14px/1.5 Arial,Helvetica,sans-serif;word-wrap:break-word;overflow-wrap:anywhere}
   body{overflow-y:hidden}
   img{max-width:100%;height:auto}
   table{max-width:100%}
   pre{white-space:pre-wrap}
-  blockquote{margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex}
-  a{color:#1a0dab}
+  blockquote{margin:0 0 0 .8ex;border-left:1px solid var(--color-quote-line);padding-left:1ex}
+  a{color:var(--color-link)}
 `;
 
-export function srcDoc(html: string): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${FRAME_CSS}</style></head><body>${html}</body></html>`;
+/** The theme's colours a message document uses: it is a document of its own and does not inherit the app's. */
+const FRAME_TOKENS = ['--color-body-text', '--color-quote-line', '--color-link'];
+
+function frameTheme(): string {
+  const root = getComputedStyle(document.documentElement);
+  return `:root{${FRAME_TOKENS.map((t) => `${t}:${root.getPropertyValue(t).trim()}`).join(';')}}`;
+}
+
+export function srcDoc(html: string, theme = ''): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="referrer" content="no-referrer"><style>${theme}${FRAME_CSS}</style></head><body>${html}</body></html>`;
 }
 
 export function HtmlBody({ html, title }: { html: string; title: string }) {
@@ -61,7 +69,7 @@ export function HtmlBody({ html, title }: { html: string; title: string }) {
       title={title}
       sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"
       referrerPolicy="no-referrer"
-      srcDoc={srcDoc(html)}
+      srcDoc={srcDoc(html, frameTheme())}
       style={{ height }}
       className="block w-full border-0"
     />
@@ -83,7 +91,7 @@ export function TextBody({ text }: { text: string }) {
   const head = lines.slice(0, cut).join('\n').trimEnd();
   const tail = lines.slice(cut).join('\n');
   return (
-    <div className="whitespace-pre-wrap break-words text-sm leading-relaxed text-[#222]">
+    <div className="whitespace-pre-wrap break-words text-sm leading-relaxed text-body-text">
       {linkify(head)}
       {tail.trim() && (
         <>
@@ -93,7 +101,7 @@ export function TextBody({ text }: { text: string }) {
               aria-label={showQuoted ? 'Hide quoted text' : 'Show trimmed content'}
               aria-expanded={showQuoted}
               onClick={() => setShowQuoted(!showQuoted)}
-              className="mt-2 rounded bg-[#e8eaed] px-2 leading-4 text-muted hover:bg-[#dadce0]"
+              className="mt-2 rounded bg-chip px-2 leading-4 text-muted hover:bg-chip-strong"
             >
               •••
             </button>
@@ -109,7 +117,7 @@ function linkify(text: string) {
   const parts = text.split(/(https?:\/\/[^\s<>"]+)/g);
   return parts.map((p, i) =>
     i % 2 === 1 ? (
-      <a key={i} href={p} target="_blank" rel="noopener noreferrer nofollow" className="text-[#1a0dab] underline">
+      <a key={i} href={p} target="_blank" rel="noopener noreferrer nofollow" className="text-link underline">
         {p}
       </a>
     ) : (

@@ -7,7 +7,8 @@ import { Icon } from '../Icon';
 import { Attachments } from './Attachments';
 import { HtmlBody, TextBody } from './MessageBody';
 
-const AVATAR_COLORS = ['#1a73e8', '#d93025', '#188038', '#e37400', '#9334e6', '#c5221f', '#007b83', '#b06000'];
+/** The avatar colours of the theme (--color-avatar-1 to -8), chosen by the sender's address. */
+const AVATAR_COLORS = Array.from({ length: 8 }, (_, i) => `var(--color-avatar-${i + 1})`);
 
 export function Avatar({ who }: { who: Address | undefined }) {
   const name = who ? displayName(who) : '?';
@@ -47,7 +48,7 @@ export function MessageItem({ message: m, expanded, onToggle, me, onReply, onSta
           type="button"
           onClick={onToggle}
           aria-expanded={false}
-          className="flex w-full items-center gap-4 px-4 py-3 text-left hover:bg-[#f5f7fa] md:px-6"
+          className="flex w-full items-center gap-4 px-4 py-3 text-left hover:bg-hover md:px-6"
         >
           <Avatar who={sender} />
           <span className={`w-40 shrink-0 truncate text-sm ${m.unread ? 'font-bold' : 'font-medium'} text-ink`}>{senderName}</span>{' '}

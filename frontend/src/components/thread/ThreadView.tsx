@@ -7,7 +7,7 @@ import { useThreadActions } from '../../api/actions';
 import { modifyMessage } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
 import type { Message } from '../../api/types';
-import { chipText, labelTitle } from '../../lib/labels';
+import { chipColors, labelTitle } from '../../lib/labels';
 import { replyInit, type ReplyMode } from '../../lib/quote';
 import type { MailRoute } from '../../lib/route';
 import { useShortcuts } from '../../lib/shortcuts';
@@ -16,6 +16,7 @@ import { ErrorState, NotFoundState, ThreadSkeleton } from '../States';
 import { Icon, type IconName } from '../Icon';
 import { LabelPicker } from '../LabelPicker';
 import { MessageItem } from './MessageItem';
+import { Button } from '../Button';
 
 const InlineCompose = lazy(() => import('../compose/InlineCompose'));
 
@@ -29,9 +30,9 @@ interface Props {
 
 function ToolBtn({ icon, label, onClick }: { icon: IconName; label: string; onClick: () => void }) {
   return (
-    <button type="button" aria-label={label} title={label} onClick={onClick} className="rounded-full p-2 text-muted hover:bg-black/5">
+    <Button variant="icon" aria-label={label} title={label} onClick={onClick}>
       <Icon name={icon} size={20} />
-    </button>
+    </Button>
   );
 }
 
@@ -69,9 +70,11 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
     if (data.messages.some((m) => m.unread)) void actions.markRead([id], true);
   }, [data, id, actions]);
 
+  // Focus moves to the heading when a conversation has loaded, not when it is refreshed.
+  const loadedId = data?.id;
   useEffect(() => {
-    if (data) headingRef.current?.focus({ preventScroll: true });
-  }, [data?.id]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (loadedId !== undefined) headingRef.current?.focus({ preventScroll: true });
+  }, [loadedId]);
 
   const myAddresses = useMemo(() => {
     const list = [...(me.data?.send_as ?? [])];
@@ -166,7 +169,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
             <ToolBtn icon="trash" label="Delete" onClick={() => onRemoved(actions.trash)} />
           </>
         )}
-        <span className="mx-1 h-5 w-px bg-[#c4c7c5]" aria-hidden="true" />
+        <span className="mx-1 h-5 w-px bg-outline-soft" aria-hidden="true" />
         <ToolBtn
           icon="mail"
           label="Mark as unread"
@@ -211,8 +214,8 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 l && (
                   <span
                     key={l.id}
-                    className="ml-2 inline-flex items-center gap-1 rounded px-1.5 py-0.5 align-middle text-xs"
-                    style={{ background: l.color ?? '#dadce0', color: chipText(l.color ?? '#dadce0') }}
+                    className={`ml-2 inline-flex items-center gap-1 rounded px-1.5 py-0.5 align-middle text-xs ${chipColors(l.color).className}`}
+                    style={chipColors(l.color).style}
                   >
                     {labelTitle(l)}
                     <button
@@ -238,7 +241,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
           </button>
         </div>
         {blocked && (
-          <div className="mx-4 mb-2 flex items-center gap-3 rounded-lg bg-[#f1f3f4] px-4 py-2 text-sm text-muted md:ml-[72px]">
+          <div className="mx-4 mb-2 flex items-center gap-3 rounded-lg bg-surface px-4 py-2 text-sm text-muted md:ml-[72px]">
             <Icon name="image" size={18} />
             <span>Images in this message are hidden to protect your privacy.</span>
             <button type="button" onClick={() => setRemote(true)} className="font-medium text-accent hover:underline">
@@ -253,7 +256,7 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 <button
                   type="button"
                   onClick={() => setShowAll(true)}
-                  className="mx-auto my-2 flex h-10 w-10 items-center justify-center rounded-full border border-line bg-white text-sm text-muted hover:bg-[#f5f7fa]"
+                  className="mx-auto my-2 flex h-10 w-10 items-center justify-center rounded-full border border-line bg-white text-sm text-muted hover:bg-hover"
                   aria-label={`${it.fold} older messages`}
                 >
                   {it.fold}
@@ -296,14 +299,9 @@ export default function ThreadView({ id, route, onBack, onRemoved, listRole }: P
                 ['forward', 'Forward', 'forward'],
               ] as const
             ).map(([mode, text, icon]) => (
-              <button
-                key={mode}
-                type="button"
-                onClick={() => startReply(mode)}
-                className="flex items-center gap-2 rounded-full border border-[#747775] px-5 py-2 text-sm font-medium text-muted hover:bg-[#f5f7fa]"
-              >
+              <Button key={mode} variant="outline" onClick={() => startReply(mode)} className="flex items-center gap-2">
                 <Icon name={icon} size={18} /> {text}
-              </button>
+              </Button>
             ))}
           </div>
         )}
