@@ -94,17 +94,20 @@ class Limits:
 class StoreConfig:
     """Which adapter serves each storage role, with its options.
 
-    ``meta``: ``sqlite`` (default) | ``postgres``; ``blob``: ``fs`` | ``s3`` |
-    ``mongodb``; ``search``: ``sqlite`` | ``elasticsearch``; ``bus``: ``memory``
-    | ``redis``; ``queue``: ``sqlite`` | ``rabbitmq``; ``cache``: ``sqlite``
-    (default: shared by every process on the data directory) | ``memory``
-    (one process only) | ``redis``.
+    ``meta``: ``sqlite`` (default) | ``postgres``; ``blob``: ``fs``;
+    ``search``: ``sqlite``; ``bus``: ``sqlite`` (default: shared by every
+    process on the data directory) | ``memory`` (one process only) |
+    ``redis``; ``queue``: ``sqlite``; ``cache``: ``sqlite`` (default: shared
+    by every process on the data directory) | ``memory`` (one process only) |
+    ``redis``. Servers are named in ``options``: ``[store.postgres] url``
+    (and ``schema``), ``[store.redis] url`` (and ``prefix``), which
+    ``MAILCORE_POSTGRES_URL`` and ``MAILCORE_REDIS_URL`` override.
     """
 
     meta: str = "sqlite"
     blob: str = "fs"
     search: str = "sqlite"
-    bus: str = "memory"
+    bus: str = "sqlite"
     queue: str = "sqlite"
     cache: str = "sqlite"
     options: dict[str, Any] = attrs.field(factory=dict)
@@ -160,7 +163,11 @@ class Config:
             value = env.get(f"MAILCORE_STORE_{role.upper()}")
             if value:
                 store_raw[role] = value
-        options = {k: v for k, v in store_raw.items() if isinstance(v, dict)}
+        options = {k: dict(v) for k, v in store_raw.items() if isinstance(v, dict)}
+        for server in ("postgres", "redis"):
+            url = env.get(f"MAILCORE_{server.upper()}_URL")
+            if url:
+                options.setdefault(server, {})["url"] = url
         roles = {k: str(v) for k, v in store_raw.items() if not isinstance(v, dict)}
         unknown = set(roles) - {"meta", "blob", "search", "bus", "queue", "cache"}
         if unknown:

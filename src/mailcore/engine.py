@@ -274,8 +274,7 @@ async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
     (``$MAILCORE_DATA_DIR`` or ``~/.local/share/mailcore``).
     """
     config = config or Config.load()
-    stores = await open_stores(config)
-    try:
+    async with open_stores(config) as stores:
         with single_errors():
             async with trio.open_nursery() as nursery:
                 engine = _compose(config, stores, Supervisor(nursery, "engine"))
@@ -286,6 +285,3 @@ async def open_engine(config: Config | None = None) -> AsyncIterator[Engine]:
                     with trio.CancelScope(shield=True):
                         await engine._stop()
                     nursery.cancel_scope.cancel()
-    finally:
-        with trio.CancelScope(shield=True):
-            await stores.aclose()

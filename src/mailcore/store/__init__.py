@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import attrs
+import trio
 
 from mailcore.config import Config
-from mailcore.errors import ConfigError
+from mailcore.errors import ConfigError, Unavailable
 from mailcore.store.base import BlobStore, Bus, Cache, Queue, SearchIndex
 from mailcore.store.meta import MetaStore
+
+if TYPE_CHECKING:
+    from mailcore._bridge import Bridge
+
+log = logging.getLogger("mailcore.store")
+
+T = TypeVar("T")
+
+#: The adapters each role can use; the first is the embedded default.
+AVAILABLE: dict[str, tuple[str, ...]] = {
+    "meta": ("sqlite", "postgres"),
+    "blob": ("fs",),
+    "search": ("sqlite",),
+    "bus": ("sqlite", "memory", "redis"),
+    "queue": ("sqlite",),
+    "cache": ("sqlite", "memory", "redis"),
+}
+
+#: Seconds ``open_stores`` keeps trying to reach a server that does not answer.
+CONNECT_DEADLINE = 30.0
 
 
 @attrs.define
@@ -26,52 +52,127 @@ class Stores:
             try:
                 await store.aclose()
             except Exception:  # closing one store must not keep the others open
-                import logging
-
-                logging.getLogger("mailcore.store").exception("closing %s failed", type(store).__name__)
+                log.exception("closing %s failed", type(store).__name__)
 
 
-async def open_stores(config: Config) -> Stores:
-    """Open the adapters that ``config.stores`` names."""
+def _check_choices(config: Config) -> None:
+    sc = config.stores
+    for role in AVAILABLE:
+        choice = getattr(sc, role)
+        if choice not in AVAILABLE[role]:
+            raise ConfigError(
+                f"store.{role} = {choice!r} is not available; choose one of {', '.join(AVAILABLE[role])}"
+            )
+
+
+def _server_url(config: Config, name: str) -> str:
+    """``[store.<name>] url``, which ``MAILCORE_<NAME>_URL`` overrides."""
+    options = config.stores.options.get(name, {})
+    url = options.get("url") if isinstance(options, dict) else None
+    if not isinstance(url, str) or not url:
+        raise ConfigError(f"[store.{name}] url is required when a role uses {name}")
+    return url
+
+
+async def _until_reachable(what: str, connect: Callable[[], Awaitable[T]], deadline: float) -> T:
+    """Try ``connect`` with growing pauses until it works or ``deadline`` seconds pass."""
+    delay = 0.5
+    give_up = trio.current_time() + deadline
+    while True:
+        try:
+            return await connect()
+        except Unavailable as exc:
+            if trio.current_time() + delay > give_up:
+                raise Unavailable(f"{what} is not reachable ({exc}); gave up after {deadline:.0f}s") from exc
+            log.warning("%s is not reachable yet (%s); retrying in %.1fs", what, exc, delay)
+            await trio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+@asynccontextmanager
+async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADLINE) -> AsyncIterator[Stores]:
+    """Open the adapters that ``config.stores`` names; close them all on exit.
+
+    Adapters whose client library runs on asyncio share one bridge, opened
+    here. A server that does not answer is retried with growing pauses for
+    ``connect_deadline`` seconds, then :class:`~mailcore.errors.Unavailable`
+    says which one.
+    """
     from mailcore.store.fs_blob import FilesystemBlobStore
     from mailcore.store.memory_bus import InProcessBus
     from mailcore.store.memory_cache import InProcessCache
+    from mailcore.store.sqlite_bus import SQLiteBus
     from mailcore.store.sqlite_cache import SQLiteCache
     from mailcore.store.sqlite_meta import SQLiteMetaStore
     from mailcore.store.sqlite_queue import SQLiteQueue
     from mailcore.store.sqlite_search import SQLiteSearchIndex
 
+    _check_choices(config)
     sc = config.stores
     data = config.data_dir
-    available = {
-        "meta": {"sqlite"},
-        "blob": {"fs"},
-        "search": {"sqlite"},
-        "bus": {"memory"},
-        "queue": {"sqlite"},
-        "cache": {"sqlite", "memory"},
-    }
-    for role, choice in (
-        ("meta", sc.meta),
-        ("blob", sc.blob),
-        ("search", sc.search),
-        ("bus", sc.bus),
-        ("queue", sc.queue),
-        ("cache", sc.cache),
-    ):
-        if choice not in available[role]:
-            raise ConfigError(
-                f"store.{role} = {choice!r} is not available; choose one of {', '.join(sorted(available[role]))}"
-            )
     data.mkdir(parents=True, exist_ok=True)
-    return Stores(
-        meta=SQLiteMetaStore(data / "meta.db"),
-        blobs=FilesystemBlobStore(data / "blobs"),
-        search=SQLiteSearchIndex(data / "search.db"),
-        bus=InProcessBus(),
-        queue=SQLiteQueue(data / "queue.db"),
-        cache=SQLiteCache(data / "cache.db") if sc.cache == "sqlite" else InProcessCache(),
-    )
+    prefix = str(config.stores.options.get("redis", {}).get("prefix", "mailcore:"))
+    async with AsyncExitStack() as stack:
+        bridge: Bridge | None = None
+        if "postgres" in (sc.meta,) or "redis" in (sc.bus, sc.cache):
+            from mailcore._bridge import open_bridge
+
+            bridge = await stack.enter_async_context(open_bridge())
+
+        meta: MetaStore
+        if sc.meta == "postgres":
+            from mailcore.store.postgres_meta import PostgresMetaStore
+
+            assert bridge is not None
+            url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
+            pg = await _until_reachable(
+                "PostgreSQL", lambda: PostgresMetaStore.open(bridge, url, schema=schema), connect_deadline
+            )
+            stack.push_async_callback(pg.aclose)
+            meta = pg
+        else:
+            meta = SQLiteMetaStore(data / "meta.db")
+            stack.push_async_callback(meta.aclose)
+
+        cache: Cache
+        if sc.cache == "redis":
+            from mailcore.store.redis_cache import RedisCache
+
+            assert bridge is not None
+            url = _server_url(config, "redis")
+            cache = await _until_reachable(
+                "Redis", lambda: RedisCache.open(bridge, url, prefix=prefix), connect_deadline
+            )
+        elif sc.cache == "memory":
+            cache = InProcessCache()
+        else:
+            cache = SQLiteCache(data / "cache.db")
+        stack.push_async_callback(cache.aclose)
+
+        bus: Bus
+        if sc.bus == "redis":
+            from mailcore.store._redis import RedisClient
+            from mailcore.store.redis_bus import RedisBus
+
+            assert bridge is not None
+            url = _server_url(config, "redis")
+            # wait for the server here, so that the bus itself opens at once
+            probe: Any = await _until_reachable("Redis", lambda: RedisClient.open(bridge, url), connect_deadline)
+            await probe.aclose()
+            bus = await stack.enter_async_context(RedisBus.open(bridge, url, prefix=prefix))
+        elif sc.bus == "memory":
+            bus = InProcessBus()
+            stack.push_async_callback(bus.aclose)
+        else:
+            bus = await stack.enter_async_context(SQLiteBus.open(data / "bus.db"))
+
+        blobs = FilesystemBlobStore(data / "blobs")
+        stack.push_async_callback(blobs.aclose)
+        queue = SQLiteQueue(data / "queue.db")
+        stack.push_async_callback(queue.aclose)
+        search = SQLiteSearchIndex(data / "search.db")
+        stack.push_async_callback(search.aclose)
+        yield Stores(meta=meta, blobs=blobs, search=search, bus=bus, queue=queue, cache=cache)
 
 
-__all__ = ["BlobStore", "Bus", "Cache", "MetaStore", "Queue", "SearchIndex", "Stores", "open_stores"]
+__all__ = ["AVAILABLE", "BlobStore", "Bus", "Cache", "MetaStore", "Queue", "SearchIndex", "Stores", "open_stores"]
