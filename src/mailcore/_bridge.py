@@ -20,6 +20,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import trio_asyncio
 
+from mailcore.actors.supervisor import single_errors
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -50,6 +52,11 @@ class Bridge:
 
 @asynccontextmanager
 async def open_bridge() -> AsyncIterator[Bridge]:
-    """Open an asyncio loop inside the current trio task's scope; close it on exit."""
-    async with trio_asyncio.open_loop() as loop:
-        yield Bridge(loop)
+    """Open an asyncio loop inside the current trio task's scope; close it on exit.
+
+    An error raised inside comes out as itself, not wrapped in the loop's
+    exception group.
+    """
+    with single_errors():
+        async with trio_asyncio.open_loop() as loop:
+            yield Bridge(loop)

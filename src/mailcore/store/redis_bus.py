@@ -28,6 +28,7 @@ from typing import Any
 import trio
 
 from mailcore._bridge import Bridge
+from mailcore.actors.supervisor import single_errors
 from mailcore.errors import Closed, StoreError
 from mailcore.model import ChangeEvent
 from mailcore.store._redis import RedisClient
@@ -59,12 +60,13 @@ class RedisBus(InProcessBus):
         client = await RedisClient.open(bridge, url, prefix=prefix + "bus:")
         bus = cls(client)
         try:
-            async with trio.open_nursery() as nursery:
-                await nursery.start(bus._listen)
-                try:
-                    yield bus
-                finally:
-                    nursery.cancel_scope.cancel()
+            with single_errors():  # an error of the caller comes out as itself
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(bus._listen)
+                    try:
+                        yield bus
+                    finally:
+                        nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
                 await bus.aclose()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import trio
 
+from mailcore.actors.supervisor import single_errors
 from mailcore.errors import Closed, StoreError
 from mailcore.model import ChangeEvent
 from mailcore.store._sqlite import SQLiteDatabase
@@ -71,12 +72,13 @@ class SQLiteBus(InProcessBus):
         bus = cls(path, clock=clock)
         try:
             bus._last_id = await bus._db.read(lambda c: int(c.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]))
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(bus._follow)
-                try:
-                    yield bus
-                finally:
-                    nursery.cancel_scope.cancel()
+            with single_errors():  # an error of the caller comes out as itself
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(bus._follow)
+                    try:
+                        yield bus
+                    finally:
+                        nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
                 await bus.aclose()
