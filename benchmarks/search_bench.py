@@ -25,8 +25,8 @@ from pathlib import Path
 import trio
 
 from mailcore.search import Query, parse_query, resolve_labels
+from mailcore.store import SQLiteSearchIndex
 from mailcore.store.base import SearchDoc
-from mailcore.store.sqlite_search import SQLiteSearchIndex
 
 DOCS = 100_000
 VOCABULARY = 4000

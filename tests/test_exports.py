@@ -9,8 +9,8 @@ import mailcore.testing
 def test_public_names_are_exactly_all() -> None:
     public = {name for name in dir(mailcore) if not name.startswith("_")}
     modules = {
-        "actors", "cli", "config", "engine", "errors", "message", "model", "protocol",
-        "rules", "search", "store", "testing", "importers", "tls",
+        "errors", "message", "model", "protocol",
+        "rules", "search", "store", "testing", "tls",
     }
     assert public - modules == set(mailcore.__all__) - {"__version__"}
 

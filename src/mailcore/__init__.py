@@ -8,9 +8,9 @@ Open the engine with::
 Everything public is re-exported here; the rest may change freely.
 """
 
+from mailcore._config import Config, Limits, Listener, StoreConfig
+from mailcore._engine import Engine, open_engine
 from mailcore._records import ImportItem, SearchResult
-from mailcore.config import Config, Limits, Listener, StoreConfig
-from mailcore.engine import Engine, open_engine
 from mailcore.errors import (
     AccountNotFound,
     AlreadyExists,

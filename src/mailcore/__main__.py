@@ -1,5 +1,5 @@
 """``python -m mailcore`` is the ``mailcore`` command."""
 
-from mailcore.cli import main
+from mailcore._cli import main
 
 main(prog_name="mailcore")

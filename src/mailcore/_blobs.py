@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 
 import trio
 
-from mailcore.actors._batch import Batcher
+from mailcore._actors._batch import Batcher
 from mailcore.store.base import BlobStore, Queue
 from mailcore.store.meta import MetaStore
 
-log = logging.getLogger("mailcore.engine")
+log = logging.getLogger("mailcore._engine")
 
 
 class BlobKeeper:

@@ -20,7 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import trio_asyncio
 
-from mailcore.actors.supervisor import single_errors
+from mailcore._actors.supervisor import single_errors
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -14,19 +14,19 @@ import trio
 
 from mailcore import rules
 from mailcore._accounts import Accounts
+from mailcore._actors.indexer import Indexer
+from mailcore._actors.mailbox import MailboxDirectory
+from mailcore._actors.supervisor import single_errors
 from mailcore._blobs import BlobKeeper
+from mailcore._config import Limits
 from mailcore._labels import Labels
 from mailcore._records import ImportItem, _check_flags, record_from_parsed, search_doc
-from mailcore.actors.indexer import Indexer
-from mailcore.actors.mailbox import MailboxDirectory
-from mailcore.actors.supervisor import single_errors
-from mailcore.config import Limits
 from mailcore.errors import InvalidArgument, InvalidName, NotLocalRecipient
 from mailcore.message import parse_message
 from mailcore.model import AppendResult, DeliveryResult, LabelRole
 from mailcore.store.meta import AddMessage, MetaStore, Mutation, Outcome
 
-log = logging.getLogger("mailcore.engine")
+log = logging.getLogger("mailcore._engine")
 
 
 class Delivery:

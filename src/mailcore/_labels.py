@@ -3,7 +3,7 @@ mailbox actor. The engine's labels part."""
 
 from __future__ import annotations
 
-from mailcore.actors.mailbox import MailboxDirectory
+from mailcore._actors.mailbox import MailboxDirectory
 from mailcore.errors import AlreadyExists, LabelNotFound
 from mailcore.model import Label, LabelRole
 from mailcore.store.meta import (

@@ -8,9 +8,9 @@ import time
 from collections.abc import Iterable, Sequence
 
 from mailcore import rules
+from mailcore._actors.mailbox import MailboxDirectory
 from mailcore._labels import Labels
 from mailcore._records import _check_flags
-from mailcore.actors.mailbox import MailboxDirectory
 from mailcore.errors import InvalidArgument, MessageNotFound, NotFound, ThreadNotFound
 from mailcore.message import fetch_section, part_content
 from mailcore.model import (

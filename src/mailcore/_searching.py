@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import time
 
+from mailcore._actors.indexer import Indexer
+from mailcore._actors.mailbox import MailboxDirectory
 from mailcore._records import SearchResult
-from mailcore.actors.indexer import Indexer
-from mailcore.actors.mailbox import MailboxDirectory
 from mailcore.errors import InvalidArgument
 from mailcore.model import LabelRole, ThreadPage
 from mailcore.search import And, LabelIds, Not, Query, parse_query, resolve_labels

@@ -11,11 +11,11 @@ import trio
 
 from mailcore._accounts import Accounts
 from mailcore._blobs import BlobKeeper
+from mailcore._config import Limits
 from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
 from mailcore._records import normalize_address
-from mailcore.config import Limits
 from mailcore.errors import (
     AccountNotFound,
     InvalidArgument,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
 
-from mailcore.actors.indexer import Indexer
-from mailcore.actors.mailbox import MailboxDirectory
+from mailcore._actors.indexer import Indexer
+from mailcore._actors.mailbox import MailboxDirectory
 from mailcore.store.base import Bus, Subscription
 
 

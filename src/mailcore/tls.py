@@ -20,7 +20,7 @@ import ssl
 from pathlib import Path
 from typing import Protocol
 
-from mailcore.config import Config
+from mailcore._config import Config
 from mailcore.errors import ConfigError
 
 log = logging.getLogger("mailcore.tls")

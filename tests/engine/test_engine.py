@@ -376,7 +376,7 @@ async def test_import_gmail_takeout_mbox(engine: mailcore.Engine, bob: mailcore.
         b'X-Gmail-Labels: Sent,"Odd, Label",Opened\n'
         b"From: bob@example.com\nSubject: second\nMessage-ID: <i2@x>\n\nbody two\n"
     )
-    from mailcore.importers import read_mbox
+    from mailcore._importers import read_mbox
 
     count = await engine.import_messages(bob.id, read_mbox(mbox))
     assert count == 2
@@ -400,7 +400,7 @@ async def test_import_maildir(engine: mailcore.Engine, bob: mailcore.Account, tm
     (root / "cur" / "2.host:2,FS").write_bytes(b"Subject: flagged seen\n\nhello\n")
     (root / ".Work.Clients" / "cur" / "3.host:2,S").write_bytes(b"Subject: client\n\nhello\n")
     (root / ".Sent" / "cur" / "4.host:2,S").write_bytes(b"Subject: sent one\n\nhello\n")
-    from mailcore.importers import read_maildir
+    from mailcore._importers import read_maildir
 
     assert await engine.import_messages(bob.id, read_maildir(root)) == 4
     labels = {lb.name: lb for lb in await engine.labels(bob.id)}
@@ -441,7 +441,7 @@ async def test_idle_mailbox_actor_is_passivated(tmp_path: Path, autojump_clock: 
 async def test_fetch_is_complete_when_the_metadata_cache_overflows(
     engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mailcore.actors.mailbox import MailboxActor
+    from mailcore._actors.mailbox import MailboxActor
 
     monkeypatch.setattr(MailboxActor, "CACHE_LIMIT", 5)
     for i in range(7):
@@ -475,7 +475,7 @@ async def test_import_tolerates_labels_other_systems_allow(
         b"From x Mon Jan 05 10:00:00 2026\nX-Gmail-Labels: Inbox,Work*,Receipts%,Trips/\n"
         b"Subject: odd labels\n\nbody\n"
     )
-    from mailcore.importers import read_mbox
+    from mailcore._importers import read_mbox
 
     assert await engine.import_messages(bob.id, read_mbox(mbox)) == 1
     names = {lb.name for lb in await engine.labels(bob.id)}

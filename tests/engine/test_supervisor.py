@@ -6,7 +6,7 @@ import pytest
 import trio
 import trio.testing
 
-from mailcore.actors.supervisor import RestartPolicy, Supervisor
+from mailcore._actors.supervisor import RestartPolicy, Supervisor
 
 
 class Flaky:

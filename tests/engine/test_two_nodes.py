@@ -14,9 +14,7 @@ import trio
 import mailcore
 from mailcore import StoreConfig
 from mailcore._bridge import open_bridge
-from mailcore.store.postgres_meta import PostgresMetaStore
-from mailcore.store.redis_bus import RedisBus
-from mailcore.store.redis_cache import RedisCache
+from mailcore.store import PostgresMetaStore, RedisBus, RedisCache
 from mailcore.testing import engine_internals
 from tests.conftest import make_config
 from tests.servers import new_prefix, new_schema, require_postgres, require_redis

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from mailcore.errors import BlobNotFound
+from mailcore.store import FilesystemBlobStore
 from mailcore.store.base import BlobStore
-from mailcore.store.fs_blob import FilesystemBlobStore
-from mailcore.testing.blob_contract import (
+from mailcore.testing import (
     BLOB_CHECKS,
     BlobCheck,
     BlobStoreFactory,

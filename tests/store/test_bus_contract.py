@@ -13,11 +13,9 @@ import trio.testing
 from mailcore._bridge import open_bridge
 from mailcore.errors import Closed
 from mailcore.model import ChangeEvent, ChangeKind
+from mailcore.store import InProcessBus, RedisBus, SQLiteBus
 from mailcore.store.base import Bus
-from mailcore.store.memory_bus import InProcessBus
-from mailcore.store.redis_bus import RedisBus
-from mailcore.store.sqlite_bus import SQLiteBus
-from mailcore.testing.bus_contract import BUS_CHECKS, BusCheck, BusFactory, check_bus
+from mailcore.testing import BUS_CHECKS, BusCheck, BusFactory, check_bus
 from tests.servers import new_prefix, require_redis
 
 
@@ -144,7 +142,7 @@ async def test_sqlite_bus_carries_events_between_processes_of_a_data_directory(t
 
 async def test_sqlite_bus_reader_away_too_long_is_told_to_resync(tmp_path: Path) -> None:
     """Entries dropped before a process read them end in RESYNC for its subscribers."""
-    from mailcore.store import sqlite_bus
+    from mailcore.store import _sqlite_bus as sqlite_bus
 
     now = [1000.0]
     with trio.fail_after(10):

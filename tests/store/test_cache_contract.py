@@ -11,18 +11,16 @@ import trio
 import trio.testing
 
 from mailcore._bridge import open_bridge
+from mailcore.store import InProcessCache, RedisCache, SQLiteCache
 from mailcore.store.base import Cache
-from mailcore.store.memory_cache import InProcessCache
-from mailcore.store.redis_cache import RedisCache
-from mailcore.store.sqlite_cache import SQLiteCache
-from mailcore.testing.cache_contract import (
+from mailcore.testing import (
     CACHE_CHECKS,
     CACHE_CLOCK_CHECKS,
     CacheCheck,
     CacheFactory,
+    FakeClock,
     check_cache,
 )
-from mailcore.testing.queue_contract import FakeClock
 from tests.servers import new_prefix, require_redis
 
 

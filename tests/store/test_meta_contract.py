@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from mailcore._bridge import open_bridge
+from mailcore.store import PostgresMetaStore, SQLiteMetaStore
 from mailcore.store.meta import MetaStore
-from mailcore.store.postgres_meta import PostgresMetaStore
-from mailcore.store.sqlite_meta import SQLiteMetaStore
-from mailcore.testing.meta_contract import (
+from mailcore.testing import (
     META_STORE_CHECKS,
     MetaCheck,
     MetaStoreFactory,

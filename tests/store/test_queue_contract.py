@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from mailcore.store import SQLiteQueue
 from mailcore.store.base import Queue
-from mailcore.store.sqlite_queue import SQLiteQueue
-from mailcore.testing.queue_contract import (
+from mailcore.testing import (
     CLOCK_CHECKS,
     QUEUE_CHECKS,
     FakeClock,

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-import mailcore.store.sqlite_search as sqlite_search
+import mailcore.store._sqlite_search as sqlite_search
 from mailcore.errors import QuerySyntaxError
 from mailcore.search import And, Flag, Larger, MatchAll, Not, Or, Text, parse_query
+from mailcore.store import SQLiteSearchIndex
 from mailcore.store.base import SearchDoc, SearchIndex
-from mailcore.store.sqlite_search import SQLiteSearchIndex
-from mailcore.testing.search_contract import (
+from mailcore.testing import (
     SEARCH_INDEX_CHECKS,
     SearchIndexCheck,
     check_search_index,
@@ -75,7 +75,7 @@ async def test_check_search_index_runs_every_check(
     async def spy(index: SearchIndex) -> None:
         seen.append("spy")
 
-    monkeypatch.setattr("mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", [spy] * len(real))
+    monkeypatch.setattr("mailcore.testing._search_contract.SEARCH_INDEX_CHECKS", [spy] * len(real))
     await check_search_index(sqlite_factory(tmp_path, monkeypatch))
     assert len(seen) == len(real)
 
@@ -85,7 +85,7 @@ async def test_check_search_index_on_sqlite(
 ) -> None:
     # A sample of the whole-suite entry point, end to end (each check is also run above).
     monkeypatch.setattr(
-        "mailcore.testing.search_contract.SEARCH_INDEX_CHECKS", SEARCH_INDEX_CHECKS[:3]
+        "mailcore.testing._search_contract.SEARCH_INDEX_CHECKS", SEARCH_INDEX_CHECKS[:3]
     )
     await check_search_index(sqlite_factory(tmp_path, monkeypatch))
 

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 
 from mailcore.errors import Closed
+from mailcore.store import SQLiteCache
+from mailcore.store._sqlite_cache import SWEEP_INTERVAL
 from mailcore.store.base import Cache
-from mailcore.store.sqlite_cache import SWEEP_INTERVAL, SQLiteCache
-from mailcore.testing.queue_contract import FakeClock
+from mailcore.testing import FakeClock
 
 # A process that counts ``n`` events on one key and prints every count it got.
 _COUNTER = """
 import sys, trio
-from mailcore.store.sqlite_cache import SQLiteCache
+from mailcore.store import SQLiteCache
 
 async def main(path, n):
     async with SQLiteCache(path) as cache:

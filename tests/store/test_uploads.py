@@ -14,13 +14,9 @@ import pytest
 
 import mailcore
 from mailcore._uploads import JOB_KIND, UPLOAD_TTL, Upload, Uploads, UploadSpaceFull, UploadTooLarge
+from mailcore.store import FilesystemBlobStore, InProcessCache, SQLiteCache, SQLiteQueue
 from mailcore.store.base import Cache
-from mailcore.store.fs_blob import FilesystemBlobStore
-from mailcore.store.memory_cache import InProcessCache
-from mailcore.store.sqlite_cache import SQLiteCache
-from mailcore.store.sqlite_queue import SQLiteQueue
-from mailcore.testing import engine_internals
-from mailcore.testing.queue_contract import FakeClock
+from mailcore.testing import FakeClock, engine_internals
 
 
 @attrs.define

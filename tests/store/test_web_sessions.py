@@ -14,10 +14,9 @@ import pytest
 import trio
 
 from mailcore._web_sessions import REFRESH_TTL, RefreshRefused, WebSessions
+from mailcore.store import InProcessCache, SQLiteCache
 from mailcore.store.base import Cache
-from mailcore.store.memory_cache import InProcessCache
-from mailcore.store.sqlite_cache import SQLiteCache
-from mailcore.testing.queue_contract import FakeClock
+from mailcore.testing import FakeClock
 
 OpenCache = Callable[[FakeClock], AbstractAsyncContextManager[Cache]]
 

@@ -1,7 +1,7 @@
 """The Gmail search language, parsed once into a typed tree.
 
 Pure core code: no I/O and no trio. Search adapters compile the tree
-(:mod:`mailcore.store.sqlite_search` to FTS5 and SQL, others to their own
+(:mod:`mailcore.store._sqlite_search` to FTS5 and SQL, others to their own
 language); the engine resolves label names with :func:`resolve_labels`.
 """
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import trio
 
-from mailcore.config import Config
+from mailcore._config import Config
 from mailcore.errors import ConfigError, Unavailable
 from mailcore.store.base import BlobStore, Bus, Cache, Queue, SearchIndex
 from mailcore.store.meta import MetaStore
@@ -98,14 +98,14 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
     ``connect_deadline`` seconds, then :class:`~mailcore.errors.Unavailable`
     says which one.
     """
-    from mailcore.store.fs_blob import FilesystemBlobStore
-    from mailcore.store.memory_bus import InProcessBus
-    from mailcore.store.memory_cache import InProcessCache
-    from mailcore.store.sqlite_bus import SQLiteBus
-    from mailcore.store.sqlite_cache import SQLiteCache
-    from mailcore.store.sqlite_meta import SQLiteMetaStore
-    from mailcore.store.sqlite_queue import SQLiteQueue
-    from mailcore.store.sqlite_search import SQLiteSearchIndex
+    from mailcore.store._fs_blob import FilesystemBlobStore
+    from mailcore.store._memory_bus import InProcessBus
+    from mailcore.store._memory_cache import InProcessCache
+    from mailcore.store._sqlite_bus import SQLiteBus
+    from mailcore.store._sqlite_cache import SQLiteCache
+    from mailcore.store._sqlite_meta import SQLiteMetaStore
+    from mailcore.store._sqlite_queue import SQLiteQueue
+    from mailcore.store._sqlite_search import SQLiteSearchIndex
 
     _check_choices(config)
     sc = config.stores
@@ -121,7 +121,7 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
 
         meta: MetaStore
         if sc.meta == "postgres":
-            from mailcore.store.postgres_meta import PostgresMetaStore
+            from mailcore.store._postgres_meta import PostgresMetaStore
 
             assert bridge is not None
             url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
@@ -136,7 +136,7 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
 
         cache: Cache
         if sc.cache == "redis":
-            from mailcore.store.redis_cache import RedisCache
+            from mailcore.store._redis_cache import RedisCache
 
             assert bridge is not None
             url = _server_url(config, "redis")
@@ -152,7 +152,7 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
         bus: Bus
         if sc.bus == "redis":
             from mailcore.store._redis import RedisClient
-            from mailcore.store.redis_bus import RedisBus
+            from mailcore.store._redis_bus import RedisBus
 
             assert bridge is not None
             url = _server_url(config, "redis")
@@ -175,4 +175,51 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
         yield Stores(meta=meta, blobs=blobs, search=search, bus=bus, queue=queue, cache=cache)
 
 
-__all__ = ["AVAILABLE", "BlobStore", "Bus", "Cache", "MetaStore", "Queue", "SearchIndex", "Stores", "open_stores"]
+#: The adapters, importable from here by name; each module is imported on first
+#: use, so that an installation without a server's client library still works.
+_ADAPTERS = {
+    "FilesystemBlobStore": "mailcore.store._fs_blob",
+    "InProcessBus": "mailcore.store._memory_bus",
+    "InProcessCache": "mailcore.store._memory_cache",
+    "PostgresMetaStore": "mailcore.store._postgres_meta",
+    "RedisBus": "mailcore.store._redis_bus",
+    "RedisCache": "mailcore.store._redis_cache",
+    "SQLiteBus": "mailcore.store._sqlite_bus",
+    "SQLiteCache": "mailcore.store._sqlite_cache",
+    "SQLiteMetaStore": "mailcore.store._sqlite_meta",
+    "SQLiteQueue": "mailcore.store._sqlite_queue",
+    "SQLiteSearchIndex": "mailcore.store._sqlite_search",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _ADAPTERS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mailcore.store' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "AVAILABLE",
+    "BlobStore",
+    "Bus",
+    "Cache",
+    "FilesystemBlobStore",
+    "InProcessBus",
+    "InProcessCache",
+    "MetaStore",
+    "PostgresMetaStore",
+    "Queue",
+    "RedisBus",
+    "RedisCache",
+    "SQLiteBus",
+    "SQLiteCache",
+    "SQLiteMetaStore",
+    "SQLiteQueue",
+    "SQLiteSearchIndex",
+    "SearchIndex",
+    "Stores",
+    "open_stores",
+]

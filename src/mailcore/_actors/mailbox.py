@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import trio
 
-from mailcore.actors._batch import Batcher, Reply
-from mailcore.actors.supervisor import Supervisor
+from mailcore._actors._batch import Batcher, Reply
+from mailcore._actors.supervisor import Supervisor
 from mailcore.errors import Closed, StoreError
 from mailcore.model import ChangeEvent, ChangeKind, Label, LabelRole, MessageMeta
 from mailcore.store.base import Bus

@@ -3,7 +3,7 @@
 A delivery made by ``mailcore deliver`` or ``import``, or by a second
 ``mailcore serve``, must reach the IMAP IDLE sessions and websockets of the
 running server. Each process fans its own events out at once, in process
-(:class:`~mailcore.store.memory_bus.InProcessBus`), and appends them to a
+(:class:`~mailcore.store._memory_bus.InProcessBus`), and appends them to a
 small SQLite log (``bus.db``) that every other process on the data directory
 reads every :data:`POLL_SECONDS`. Entries older than :data:`KEEP_SECONDS` are
 dropped; a process that was away longer than that gets ``RESYNC``.
@@ -25,14 +25,14 @@ from pathlib import Path
 
 import trio
 
-from mailcore.actors.supervisor import single_errors
+from mailcore._actors.supervisor import single_errors
 from mailcore.errors import Closed, StoreError
 from mailcore.model import ChangeEvent
+from mailcore.store._memory_bus import InProcessBus
 from mailcore.store._sqlite import SQLiteDatabase
 from mailcore.store.base import WallClock
-from mailcore.store.memory_bus import InProcessBus
 
-log = logging.getLogger("mailcore.store.sqlite_bus")
+log = logging.getLogger("mailcore.store._sqlite_bus")
 
 #: How often a process looks for events other processes published.
 POLL_SECONDS = 0.025

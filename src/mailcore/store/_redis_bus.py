@@ -2,7 +2,7 @@
 
 Every node publishes its events to one Redis channel per installation and
 listens to it with one connection, then fans the events out to its local
-subscribers exactly as :class:`~mailcore.store.memory_bus.InProcessBus` does
+subscribers exactly as :class:`~mailcore.store._memory_bus.InProcessBus` does
 (bounded buffers, ``RESYNC`` for a subscriber that falls behind). A node's own
 events also travel through Redis, so what a subscriber sees does not depend on
 which node published.
@@ -27,14 +27,14 @@ from typing import Any
 
 import trio
 
+from mailcore._actors.supervisor import single_errors
 from mailcore._bridge import Bridge
-from mailcore.actors.supervisor import single_errors
 from mailcore.errors import Closed, StoreError
 from mailcore.model import ChangeEvent
+from mailcore.store._memory_bus import InProcessBus, InProcessSubscription
 from mailcore.store._redis import RedisClient
-from mailcore.store.memory_bus import InProcessBus, InProcessSubscription
 
-log = logging.getLogger("mailcore.store.redis_bus")
+log = logging.getLogger("mailcore.store._redis_bus")
 
 #: Seconds between reconnection attempts after the connection to Redis is lost.
 RECONNECT_DELAY = 1.0

@@ -15,10 +15,10 @@ import attrs
 
 if TYPE_CHECKING:
     from mailcore._accounts import Accounts
+    from mailcore._actors.indexer import Indexer
+    from mailcore._actors.mailbox import MailboxDirectory
     from mailcore._blobs import BlobKeeper
-    from mailcore.actors.indexer import Indexer
-    from mailcore.actors.mailbox import MailboxDirectory
-    from mailcore.engine import Engine
+    from mailcore._engine import Engine
     from mailcore.store import Stores
 
 

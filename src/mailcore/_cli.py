@@ -22,8 +22,8 @@ from typing import Any, TypeVar
 import click
 import trio
 
-from mailcore.config import Config, Listener
-from mailcore.engine import Engine, open_engine
+from mailcore._config import Config, Listener
+from mailcore._engine import Engine, open_engine
 from mailcore.errors import ConfigError, MailcoreError, QuerySyntaxError
 
 T = TypeVar("T")
@@ -258,7 +258,7 @@ def deliver(ctx: click.Context, recipients: tuple[str, ...], file: Path | None) 
         raw = sys.stdin.buffer.read()
     if not raw.strip():
         _fail("the message is empty")
-    from mailcore.importers import to_crlf
+    from mailcore._importers import to_crlf
 
     result = _run(ctx, lambda e: e.deliver(to_crlf(raw), list(recipients)))
     for address, mid in result.message_ids.items():
@@ -307,7 +307,7 @@ def import_() -> None:
 
 
 def _import(ctx: click.Context, kind: str, path: Path, account_address: str) -> None:
-    from mailcore import importers
+    from mailcore import _importers as importers
 
     if not path.exists():
         _fail(f"{path}: no such file or directory")

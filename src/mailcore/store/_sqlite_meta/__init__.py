@@ -1,5 +1,5 @@
 """The embedded MetaStore on SQLite: tables and codecs, the write path, and the store."""
 
-from mailcore.store.sqlite_meta._store import SQLiteMetaStore
+from mailcore.store._sqlite_meta._store import SQLiteMetaStore
 
 __all__ = ["SQLiteMetaStore"]

@@ -3,7 +3,7 @@
 Run them all with ``await check_cache(factory)``, or one at a time by
 parametrizing a test over :func:`cache_checks`. ``factory(clock)`` returns an
 async context manager that opens the cache with ``clock`` (a
-:class:`~mailcore.testing.queue_contract.FakeClock`) as its source of time and
+:class:`~mailcore.testing._queue_contract.FakeClock`) as its source of time and
 closes it on exit.
 
 As for queues, expiry is checked by moving the fake clock. An adapter whose
@@ -23,7 +23,7 @@ from contextlib import AbstractAsyncContextManager
 import trio
 
 from mailcore.store.base import Cache
-from mailcore.testing.queue_contract import FakeClock
+from mailcore.testing._queue_contract import FakeClock
 
 CacheFactory = Callable[[FakeClock], AbstractAsyncContextManager[Cache]]
 CacheCheck = Callable[[CacheFactory], Awaitable[None]]

@@ -17,7 +17,12 @@ import trio
 from argon2 import PasswordHasher
 
 from mailcore._accounts import Accounts
+from mailcore._actors._batch import Batcher
+from mailcore._actors.indexer import Indexer
+from mailcore._actors.mailbox import Committer, MailboxDirectory
+from mailcore._actors.supervisor import Supervisor, single_errors
 from mailcore._blobs import BlobKeeper
+from mailcore._config import Config
 from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
@@ -27,11 +32,6 @@ from mailcore._submission import Sending
 from mailcore._uploads import Uploads
 from mailcore._watching import Watch
 from mailcore._web_sessions import WebSessions
-from mailcore.actors._batch import Batcher
-from mailcore.actors.indexer import Indexer
-from mailcore.actors.mailbox import Committer, MailboxDirectory
-from mailcore.actors.supervisor import Supervisor, single_errors
-from mailcore.config import Config
 from mailcore.store import Stores, open_stores
 from mailcore.store.meta import Mutation, Outcome
 

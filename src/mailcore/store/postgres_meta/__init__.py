@@ -1,6 +1,0 @@
-"""The MetaStore on PostgreSQL: migrations, the write path, and the store."""
-
-from mailcore.store.postgres_meta._schema import MIGRATIONS
-from mailcore.store.postgres_meta._store import PostgresMetaStore
-
-__all__ = ["MIGRATIONS", "PostgresMetaStore"]
