@@ -33,6 +33,7 @@ REGISTRY: dict[str, str] = {
     "smtp_bench": "benchmarks.smtp_bench",
     "imap_bench": "benchmarks.imap_bench",
     "web_bench": "benchmarks.web_bench",
+    "scaleout_bench": "benchmarks.scaleout_bench",
 }
 
 

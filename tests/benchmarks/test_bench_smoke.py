@@ -60,6 +60,15 @@ FIGURES: dict[str, list[str]] = {
         "imap_idle_kb_per_conn",
     ],
     "web_bench": ["web_js_gzip_kb", "web_inbox_ready_ms", "web_push_to_row_p99_ms", "web_thread_open_ms"],
+    "scaleout_bench": [
+        "deliver_msgs_per_s_c64_sqlite",
+        "deliver_msgs_per_s_c64_postgres",
+        "fetch_meta_10k_ms_postgres",
+        "push_cross_process_p50_ms",
+        "push_cross_process_p99_ms",
+        "push_cross_node_p50_ms",
+        "push_cross_node_p99_ms",
+    ],
 }
 
 #: Modules of ``benchmarks/`` that are not benchmarks: the package, the
