@@ -73,6 +73,7 @@ from ._encode import (
     quoted,
     string,
 )
+from ._errors import LocalProtocolError
 from ._events import (
     NEED_DATA,
     PAUSED,
@@ -154,9 +155,44 @@ from ._search import (
     format_search_key,
 )
 from ._sequence import SequenceSet, compact_set
+from ._server import CAPABILITIES, ENABLEABLE, SYSTEM_FLAGS, IMAPServer
+from ._server_events import (
+    AnnounceUpdates,
+    BeginTLS,
+    CloseConnection,
+    Decision,
+    ExecuteCommand,
+    IdleEnded,
+    IdleStarted,
+    LoginAttempt,
+    MailboxClosed,
+    Output,
+    SelectMailbox,
+    ServerEvent,
+)
+from ._state import SessionState
 from ._utf7 import decode_mutf7, encode_mutf7
 
 __all__ = [
+    # the server session and its events
+    "IMAPServer",
+    "SessionState",
+    "LocalProtocolError",
+    "CAPABILITIES",
+    "ENABLEABLE",
+    "SYSTEM_FLAGS",
+    "ServerEvent",
+    "Decision",
+    "AnnounceUpdates",
+    "BeginTLS",
+    "CloseConnection",
+    "ExecuteCommand",
+    "IdleEnded",
+    "IdleStarted",
+    "LoginAttempt",
+    "MailboxClosed",
+    "Output",
+    "SelectMailbox",
     # receiver and events
     "CommandReceiver",
     "NEED_DATA",
