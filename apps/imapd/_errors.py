@@ -7,7 +7,7 @@ from typing import Literal
 import mailcore
 from mailcore.protocol.imap import tagged
 
-__all__ = ["ImapError", "reply_for"]
+__all__ = ["ImapError", "failure", "reply_for"]
 
 Status = Literal["NO", "BAD"]
 
@@ -20,6 +20,13 @@ class ImapError(Exception):
         self.status: Status = status
         self.text = text
         self.code = code
+
+
+def failure(exc: Exception) -> tuple[Status, str, str | bytes | None]:
+    """``(status, text, code)`` of the tagged NO/BAD for ``exc``; anything
+    unexpected is re-raised."""
+    status, code, text = _reply(exc)
+    return status, text, code
 
 
 def _reply(exc: Exception) -> tuple[Status, str | bytes | None, str]:
