@@ -537,12 +537,9 @@ class IMAPServer:
         """A synchronizing literal was announced: go ahead, or refuse it unsent."""
         tag = event.tag or "*"
         name = event.command.removeprefix("UID ")
-        if (
-            self._state is SessionState.NOT_AUTHENTICATED
-            and event.size > self.unauthenticated_literal_size
-        ):
-            self._output(tagged(tag, "BAD", "Literal too large before login"))
-        elif name in _ALL_NAMES and name not in _VALID_NAMES[self._state]:
+        # A literal over the state's size limit never gets here: the receiver
+        # refuses it as LiteralTooLarge.
+        if name in _ALL_NAMES and name not in _VALID_NAMES[self._state]:
             _, text = refusal(self._state, _TYPE_BY_NAME[name])
             self._output(tagged(tag, "BAD", text))
         elif (
