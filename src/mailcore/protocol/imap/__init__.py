@@ -23,6 +23,7 @@ A server loop (one reader task per connection)::
                 await session.dispatch(command)  # match on Fetch(), Search(), ...
 """
 
+from ._capabilities import CAPABILITIES, SYSTEM_FLAGS
 from ._client import format_command
 from ._commands import (
     Append,
@@ -155,7 +156,7 @@ from ._search import (
     format_search_key,
 )
 from ._sequence import SequenceSet, compact_set
-from ._server import CAPABILITIES, ENABLEABLE, SYSTEM_FLAGS, IMAPServer
+from ._server import IMAPServer
 from ._server_events import (
     AnnounceUpdates,
     BeginTLS,
@@ -179,7 +180,6 @@ __all__ = [
     "SessionState",
     "LocalProtocolError",
     "CAPABILITIES",
-    "ENABLEABLE",
     "SYSTEM_FLAGS",
     "ServerEvent",
     "Decision",

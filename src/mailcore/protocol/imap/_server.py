@@ -16,6 +16,7 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
 
+from ._capabilities import SASL_MECHANISMS, SYSTEM_FLAGS, Extensions, advertised
 from ._commands import (
     Authenticate,
     Capability,
@@ -73,6 +74,7 @@ from ._responses import (
     tagged,
     untagged_condition,
 )
+from ._sasl import SaslRefusal, decode_plain
 from ._server_events import (
     AnnounceUpdates,
     BeginTLS,
@@ -88,51 +90,19 @@ from ._server_events import (
     ServerEvent,
 )
 from ._state import (
+    COMMAND_TYPES,
     READ_ONLY_REFUSED,
     TRANSITIONS,
     VALID_COMMANDS,
     SessionState,
     Transition,
-    command_names,
     refusal,
 )
 
-__all__ = ["CAPABILITIES", "ENABLEABLE", "SYSTEM_FLAGS", "IMAPServer"]
-
-#: What the server implements, advertised in every state.
-CAPABILITIES: tuple[str, ...] = (
-    "IMAP4rev1",
-    "IMAP4rev2",
-    "LITERAL+",
-    "SASL-IR",
-    "ENABLE",
-    "IDLE",
-    "NAMESPACE",
-    "ID",
-    "UIDPLUS",
-    "MOVE",
-    "CONDSTORE",
-    "QRESYNC",
-    "ESEARCH",
-    "SEARCHRES",
-    "LIST-EXTENDED",
-    "LIST-STATUS",
-    "SPECIAL-USE",
-    "UNSELECT",
-    "CHILDREN",
-    "BINARY",
-    "X-GM-EXT-1",
-)
-
-#: What ENABLE can switch on (RFC 5161), upper-cased.
-ENABLEABLE: tuple[str, ...] = ("CONDSTORE", "QRESYNC", "IMAP4REV2")
-
-#: The flags of every mailbox (RFC 9051 2.3.2); keywords may be added.
-SYSTEM_FLAGS: tuple[str, ...] = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
+__all__ = ["IMAPServer"]
 
 #: RFC 9051 5.4: an authenticated client may stay silent at least 30 minutes.
 _AUTOLOGOUT = 30 * 60.0 + 60.0
-_SASL_MECHANISMS = ("PLAIN",)
 _D = TypeVar("_D", LoginAttempt, SelectMailbox, ExecuteCommand)
 
 
@@ -224,9 +194,7 @@ class IMAPServer:
         self._idle_tag: str | None = None
         self._sasl_command: Authenticate | None = None
         self._username: str | None = None
-        self._condstore = False
-        self._qresync = False
-        self._imap4rev2 = False
+        self._extensions = Extensions()
 
     # -- what the application may look at --------------------------------
 
@@ -261,17 +229,17 @@ class IMAPServer:
     @property
     def condstore(self) -> bool:
         """CONDSTORE is on (RFC 7162 3.1): MODSEQ goes with flag changes."""
-        return self._condstore
+        return self._extensions.condstore
 
     @property
     def qresync(self) -> bool:
         """QRESYNC was enabled: VANISHED instead of EXPUNGE, SELECT (QRESYNC ...)."""
-        return self._qresync
+        return self._extensions.qresync
 
     @property
     def imap4rev2(self) -> bool:
         """IMAP4rev2 was enabled: UTF-8 mailbox names, no RECENT, ESEARCH replies."""
-        return self._imap4rev2
+        return self._extensions.imap4rev2
 
     @property
     def autologout_timeout(self) -> float:
@@ -282,23 +250,18 @@ class IMAPServer:
 
     def capabilities(self) -> list[str]:
         """What is advertised now: login methods only before login."""
-        caps = list(CAPABILITIES)
-        if self.max_message_size is not None:
-            caps.append(f"APPENDLIMIT={self.max_message_size}")
-        if self._state is SessionState.NOT_AUTHENTICATED:
-            if not self._tls_active and self.tls_available:
-                caps.append("STARTTLS")
-            if self._login_disabled():
-                caps.append("LOGINDISABLED")
-            else:
-                caps += [f"AUTH={m}" for m in _SASL_MECHANISMS]
-        return caps
+        return advertised(
+            self._state,
+            starttls=self.tls_available and not self._tls_active,
+            login_disabled=self._login_disabled(),
+            max_message_size=self.max_message_size,
+        )
 
     def enable_condstore(self) -> None:
         """A CONDSTORE-enabling command was used (RFC 7162 3.1): FETCH
         CHANGEDSINCE or MODSEQ, SEARCH MODSEQ, STATUS HIGHESTMODSEQ, STORE
         UNCHANGEDSINCE."""
-        self._condstore = True
+        self._extensions.condstore = True
 
     # -- input -----------------------------------------------------------
 
@@ -379,7 +342,7 @@ class IMAPServer:
             ),
             exists(messages),
         ]
-        if not self._imap4rev2:
+        if not self._extensions.imap4rev2:
             lines.append(recent(0))
         lines += [
             untagged_condition("OK", "UIDs valid", code_uidvalidity(uidvalidity)),
@@ -539,9 +502,10 @@ class IMAPServer:
         name = event.command.removeprefix("UID ")
         # A literal over the state's size limit never gets here: the receiver
         # refuses it as LiteralTooLarge.
-        if name in _ALL_NAMES and name not in _VALID_NAMES[self._state]:
-            _, text = refusal(self._state, _TYPE_BY_NAME[name])
-            self._output(tagged(tag, "BAD", text))
+        kind = COMMAND_TYPES.get(name)
+        if kind is not None and kind not in VALID_COMMANDS[self._state]:
+            status, text = refusal(self._state, kind)
+            self._output(tagged(tag, status, text))
         elif (
             name == "APPEND"
             and self.max_message_size is not None
@@ -621,7 +585,7 @@ class IMAPServer:
     # -- AUTHENTICATE (RFC 9051 6.2.2, SASL PLAIN of RFC 4616, SASL-IR of RFC 4959)
 
     def _authenticate(self, command: Authenticate) -> None:
-        if command.mechanism.upper() not in _SASL_MECHANISMS:
+        if command.mechanism.upper() not in SASL_MECHANISMS:
             self._refuse(command.tag, "NO", "Unsupported mechanism (use PLAIN)", "CANNOT")
         elif self._login_disabled():
             self._refuse_in_clear(command.tag)
@@ -653,34 +617,20 @@ class IMAPServer:
                 self._plain(command, response)
 
     def _plain(self, command: Authenticate, response: bytes) -> None:
-        parts = response.split(b"\x00")
-        if len(parts) != 3:
-            self._refuse(command.tag, "BAD", "Malformed PLAIN response")
-            return
-        authzid, authcid, password = (p.decode("utf-8", "replace") for p in parts)
-        if authzid and authzid.lower() != authcid.lower():
-            self._refuse(command.tag, "NO", "Cannot act as another user", "AUTHORIZATIONFAILED")
-            return
-        self._decide(LoginAttempt(command.tag, authcid, password), command)
+        match decode_plain(response):
+            case SaslRefusal(status=status, text=text, code=code):
+                self._refuse(command.tag, status, text, code)
+            case credentials:
+                self._decide(
+                    LoginAttempt(command.tag, credentials.username, credentials.password), command
+                )
 
     # -- ENABLE (RFC 5161) -------------------------------------------------
 
     def _enable(self, names: Iterable[str]) -> None:
-        enabled: list[str] = []
-        for name in names:
-            upper = name.upper()
-            if upper not in ENABLEABLE:
-                continue
-            if upper == "CONDSTORE" and not self._condstore:
-                self._condstore = True
-                enabled.append("CONDSTORE")
-            elif upper == "QRESYNC" and not self._qresync:
-                self._qresync = self._condstore = True
-                enabled.append("QRESYNC")
-            elif upper == "IMAP4REV2" and not self._imap4rev2:
-                self._imap4rev2 = True
-                self._receiver.enable_utf8()
-                enabled.append("IMAP4rev2")
+        enabled = self._extensions.enable(names)
+        if "IMAP4rev2" in enabled:
+            self._receiver.enable_utf8()
         self._output(enabled_response(enabled))
 
     # -- SELECT / EXAMINE ------------------------------------------------------
@@ -691,11 +641,11 @@ class IMAPServer:
         if self._state is SessionState.SELECTED:
             self._output(untagged_condition("OK", "Previous mailbox closed", "CLOSED"))
             self._close_mailbox()
-        if command.qresync is not None and not self._qresync:
+        if command.qresync is not None and not self._extensions.qresync:
             self._refuse(command.tag, "BAD", "ENABLE QRESYNC first")
             return
         if command.condstore:
-            self._condstore = True
+            self._extensions.condstore = True
         self._decide(SelectMailbox(command), command)
 
     # -- IDLE (RFC 2177) ---------------------------------------------------------
@@ -735,10 +685,3 @@ def _wire_name(command: Command) -> str:
 def _allows_expunge(command: Command) -> bool:
     """RFC 9051 7.5.1: no EXPUNGE while answering FETCH, STORE or SEARCH by number."""
     return not (isinstance(command, Fetch | Store | Search) and not command.uid)
-
-
-_TYPE_BY_NAME = {t.__name__.upper(): t for t in VALID_COMMANDS[SessionState.SELECTED]} | {
-    t.__name__.upper(): t for t in VALID_COMMANDS[SessionState.NOT_AUTHENTICATED]
-}
-_ALL_NAMES = frozenset(_TYPE_BY_NAME)
-_VALID_NAMES = {state: command_names(types) for state, types in VALID_COMMANDS.items()}

@@ -81,11 +81,11 @@ __all__ = [
     "NOT_AUTHENTICATED_STATE",
     "READ_ONLY_REFUSED",
     "SELECTED_STATE",
+    "COMMAND_TYPES",
     "TRANSITIONS",
     "VALID_COMMANDS",
     "SessionState",
     "Transition",
-    "command_names",
     "refusal",
 ]
 
@@ -185,6 +185,8 @@ def refusal(state: SessionState, command: CommandType) -> tuple[Literal["BAD"], 
     return "BAD", "Command not valid now"
 
 
-def command_names(types: frozenset[CommandType]) -> frozenset[str]:
-    """The wire names of ``types`` (``APPEND``, ``LOGIN``...), for literal checks."""
-    return frozenset(t.__name__.upper() for t in types)
+#: Command types by wire name (``APPEND``, ``FETCH``...), to judge a command
+#: by its name before its literal is sent.
+COMMAND_TYPES: Mapping[str, CommandType] = {
+    t.__name__.upper(): t for types in VALID_COMMANDS.values() for t in types
+}
