@@ -43,7 +43,6 @@ from mailcore.protocol.imap import (
     Move,
     NeedData,
     Output,
-    QResync,
     Rename,
     Search,
     SelectMailbox,
@@ -52,16 +51,10 @@ from mailcore.protocol.imap import (
     Store,
     Subscribe,
     Unsubscribe,
-    code_appenduid,
-    code_copyuid,
-    code_modified,
-    flag_list,
-    untagged_condition,
-    vanished,
 )
 
 from ._errors import ImapError, failure
-from ._fetch import fetch_command, uid_runs
+from ._fetch import fetch_command
 from ._mailboxes import (
     DELIMITER,
     create_command,
@@ -72,8 +65,16 @@ from ._mailboxes import (
     status_command,
     subscribe_command,
 )
+from ._messages import (
+    append_command,
+    close_command,
+    copy_command,
+    expunge_command,
+    qresync_answers,
+    store_command,
+)
 from ._search import search_command
-from ._selected import SelectedMailbox, sorted_flags
+from ._selected import SelectedMailbox
 
 __all__ = ["Session", "SessionConfig"]
 
@@ -390,7 +391,7 @@ class Session:
         seqs = [seq for u in saved if (seq := view.seq_of(u)) is not None]
         return SequenceSet.from_ids(seqs) if seqs else SequenceSet(())
 
-    def _pairs(self, sequence_set: SequenceSet, *, uid: bool) -> list[tuple[int, int]]:
+    def pairs(self, sequence_set: SequenceSet, *, uid: bool) -> list[tuple[int, int]]:
         view = self.require_selected()
         resolved = self.substitute_saved(sequence_set, uid=uid)
         return list(view.iter_pairs(view.resolve(resolved, uid=uid)))
@@ -416,19 +417,19 @@ class Session:
             case Status():
                 await status_command(self, command)
             case Append():
-                return await self._append(command)
+                return await append_command(self, command)
             case Close():
-                await self._close()
+                await close_command(self)
             case Expunge():
-                await self._expunge(command)
+                await expunge_command(self, command)
             case Search():
                 await search_command(self, command)
             case Fetch():
                 await fetch_command(self, command)
             case Store():
-                return await self._store(command)
+                return await store_command(self, command)
             case Copy() | Move():
-                return await self._copy(command)
+                return await copy_command(self, command)
             case _:
                 raise ImapError("BAD", "Command not supported")
         return None
@@ -451,175 +452,7 @@ class Session:
         self.selected = view
         qresync = event.qresync
         if qresync is not None and qresync.uidvalidity == label.uidvalidity:
-            await self._qresync(view, qresync)
-
-    async def _qresync(self, view: SelectedMailbox, qresync: QResync) -> None:
-        changes = await self.engine.changes_since(self.account_id, view.label_id, qresync.modseq)
-        known = qresync.known_uids
-        gone = changes.vanished
-        if known is not None:
-            top = max(gone) if gone else 0
-            resolved = known.resolve(top)
-            gone = [u for u in gone if u in resolved]
-        if gone:
-            await self.write(vanished(gone, earlier=True))
-        for meta in changes.changed:
-            if meta.uid is None:
-                continue
-            seq = view.seq_of(meta.uid)
-            if seq is None:
-                continue
-            await self.write(
-                b"* %d FETCH (UID %d FLAGS %s MODSEQ (%d))\r\n"
-                % (seq, meta.uid, flag_list(sorted_flags(meta.flags)), meta.modseq)
-            )
-
-    async def _close(self) -> None:
-        """CLOSE of a read-write mailbox: expunge silently (the core then closes it)."""
-        view = self.require_writable()
-        await self._deleted_ids(view, None, expunge_now=True)
-
-    # -- messages -----------------------------------------------------------------------
-
-    async def _append(self, command: Append) -> bytes:
-        try:
-            label = await self.engine.label(self.account_id, command.mailbox)
-        except mailcore.LabelNotFound:
-            raise ImapError("NO", "No such mailbox", "TRYCREATE") from None
-        uids: list[int] = []
-        uidvalidity = label.uidvalidity
-        for message in command.messages:
-            when = message.internal_date.timestamp() if message.internal_date else None
-            result = await self.engine.append(
-                self.account_id,
-                label.id,
-                message.data,
-                flags=[f for f in message.flags if f.lower() != "\\recent"],
-                internal_date=when,
-            )
-            uids.append(result.uid)
-            uidvalidity = result.uidvalidity
-        if self.selected is not None and self.selected.label_id == label.id:
-            self.mark_dirty()
-        return bytes(code_appenduid(uidvalidity, uids))
-
-    async def _deleted_ids(
-        self, view: SelectedMailbox, uid_set: SequenceSet | None, *, expunge_now: bool
-    ) -> list[int]:
-        """Expunge the \\Deleted messages (within ``uid_set``); returns their UIDs."""
-        wanted: set[int] | None = None
-        if uid_set is not None:
-            indexes = view.resolve(self.substitute_saved(uid_set, uid=True), uid=True)
-            wanted = {view.uids[i] for i in indexes}
-            candidates = sorted(wanted)
-        else:
-            candidates = list(view.uids)
-        ids: list[int] = []
-        uids: list[int] = []
-        for run in uid_runs(candidates):
-            for meta in await self.engine.fetch(self.account_id, view.label_id, run[0], run[-1]):
-                if meta.uid is None or (wanted is not None and meta.uid not in wanted):
-                    continue
-                if "\\Deleted" in meta.flags and view.index_of(meta.uid) is not None:
-                    ids.append(meta.id)
-                    uids.append(meta.uid)
-        if ids and expunge_now:
-            await self.engine.expunge(self.account_id, view.label_id, ids)
-            view.remove_now(uids)
-        return uids
-
-    async def _expunge(self, command: Expunge) -> None:
-        view = self.require_writable()
-        await self._deleted_ids(view, command.uid_set if command.uid else None, expunge_now=True)
-        self.mark_dirty()
-
-    async def _store(self, command: Store) -> bytes | None:
-        view = self.require_writable()
-        if command.unchanged_since is not None:
-            self.server.enable_condstore()
-        pairs = self._pairs(command.sequence_set, uid=command.uid)
-        if not pairs:
-            return None
-        uid_of = {mid: uid for uid, mid in pairs}
-        ids = [mid for _, mid in pairs]
-        if command.item == "X-GM-LABELS":
-            values = [_gmail_label(v) for v in command.values]
-            add: list[str | int] = []
-            remove: list[str | int] = []
-            if command.mode == "add":
-                add = list(values)
-            elif command.mode == "remove":
-                remove = list(values)
-            else:
-                raise ImapError("NO", "Replacing X-GM-LABELS is not supported; use +/-", "CANNOT")
-            await self.engine.modify_labels(self.account_id, ids, add=add, remove=remove)
-            self.mark_dirty()
-            return None
-        values = [v for v in command.values if v.lower() != "\\recent"]
-        if command.mode == "add":
-            result = await self.engine.store_flags(
-                self.account_id, ids, add=values, unchanged_since=command.unchanged_since
-            )
-        elif command.mode == "remove":
-            result = await self.engine.store_flags(
-                self.account_id, ids, remove=values, unchanged_since=command.unchanged_since
-            )
-        else:
-            result = await self.engine.store_flags(
-                self.account_id, ids, replace=values, unchanged_since=command.unchanged_since
-            )
-        modified = set(result.modified)
-        for meta in result.changed:
-            if meta.id in modified:
-                continue
-            uid = uid_of.get(meta.id)
-            if uid is None:
-                continue
-            seq = view.seq_of(uid)
-            if seq is None:
-                continue
-            view.note_reported(uid, meta.modseq)
-            items = [b"UID %d" % uid] if command.uid else []
-            if not command.silent:
-                items.append(b"FLAGS " + flag_list(sorted_flags(meta.flags)))
-            if self.server.condstore:
-                items.append(b"MODSEQ (%d)" % meta.modseq)
-            if not command.silent or self.server.condstore:
-                await self.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(items)))
-        if modified:
-            if command.uid:
-                numbers = [uid_of[m] for m in modified if m in uid_of]
-            else:
-                numbers = [s for m in modified if m in uid_of and (s := view.seq_of(uid_of[m]))]
-            return bytes(code_modified(sorted(numbers)))
-        return None
-
-    async def _copy(self, command: Copy | Move) -> bytes | None:
-        view = self.require_selected()
-        is_move = isinstance(command, Move)
-        if is_move:
-            self.require_writable()
-        try:
-            target = await self.engine.label(self.account_id, command.mailbox)
-        except mailcore.LabelNotFound:
-            raise ImapError("NO", "No such mailbox", "TRYCREATE") from None
-        pairs = self._pairs(command.sequence_set, uid=command.uid)
-        if not pairs:
-            return None
-        ids = [mid for _, mid in pairs]
-        if is_move:
-            result = await self.engine.move(self.account_id, ids, view.label_id, target.id)
-        else:
-            result = await self.engine.copy(self.account_id, ids, target.id)
-        source = [uid for uid, mid in pairs if mid in result.uids]
-        destination = [result.uids[mid] for _, mid in pairs if mid in result.uids]
-        code = code_copyuid(result.uidvalidity, source, destination) if source else None
-        self.mark_dirty()
-        if is_move:
-            if code is not None:
-                await self.write(untagged_condition("OK", "Moved", code))
-            return None
-        return code
+            await qresync_answers(self, view, qresync)
 
 
 def unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -635,17 +468,3 @@ def unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
     collect(group)
     return leaves[0] if len(leaves) == 1 else group
-
-
-def _gmail_label(value: str) -> str:
-    names = {
-        "\\inbox": "INBOX",
-        "\\sent": "Sent",
-        "\\draft": "Drafts",
-        "\\drafts": "Drafts",
-        "\\trash": "Trash",
-        "\\spam": "Spam",
-        "\\starred": "Starred",
-        "\\important": "Important",
-    }
-    return names.get(value.lower(), value)
