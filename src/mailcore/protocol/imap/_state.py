@@ -7,30 +7,30 @@ looks at it, and a state changes only along :data:`TRANSITIONS`.
 
 ::
 
-                 +----------------------+
-                 |  connection opened   |
-                 +----------------------+
-                            | (1) greeting
-                            v
-                 +----------------------+
-                 |  NOT_AUTHENTICATED   |---------------+
-                 +----------------------+               |
-                            | (4) LOGIN / AUTHENTICATE  |
-                            v                           |
-                 +----------------------+               |
-                 |    AUTHENTICATED     |<------+       | (7) LOGOUT,
-                 +----------------------+       |       |     autologout
-                            | (5) SELECT /      | (6)   |     or end of
-                            |     EXAMINE       |       |     input
-                            v                   |       |
-                 +----------------------+       |       |
-                 |       SELECTED       |-------+       |
-                 +----------------------+  CLOSE,       |
-                            |              UNSELECT,    |
-                            v              failed SELECT|
-                 +----------------------+               |
-                 |        LOGOUT        |<--------------+
-                 +----------------------+
+              | (1)
+              v
+    +-------------------+
+    | NOT_AUTHENTICATED |-----------------------------+
+    +-------------------+                             |
+              | (2) LOGIN or AUTHENTICATE             |
+              v                                       |
+    +-------------------+                             |
+    |   AUTHENTICATED   |<------------------+         |
+    +-------------------+                   |         |
+              | (3) SELECT or EXAMINE       | (4)     | (5)
+              v                             |         |
+    +-------------------+                   |         |
+    |     SELECTED      |-------------------+         |
+    +-------------------+                             |
+              | (5)                                   |
+              v                                       |
+    +-------------------+                             |
+    |      LOGOUT       |<----------------------------+
+    +-------------------+   (5) from AUTHENTICATED too
+
+    (1) the connection opens, the greeting is sent; (2) a login succeeds; (3) a mailbox opens;
+    (4) CLOSE, UNSELECT, or a SELECT or EXAMINE (which first closes the
+    mailbox selected, then may fail); (5) LOGOUT, autologout or end of input.
 """
 
 from __future__ import annotations
