@@ -85,6 +85,7 @@ _RECEIVE = 65536
 _PRE_AUTH_LITERAL = 8192
 _IDLE_KEEPALIVE = 10 * 60.0
 _HANDSHAKE_TIMEOUT = 30.0
+_IDENTITY = {"name": "mailcore", "version": mailcore.__version__}
 
 
 @attrs.frozen
@@ -142,7 +143,7 @@ class Session:
             tls_available=config.ssl_context is not None,
             unauthenticated_literal_size=_PRE_AUTH_LITERAL,
             unauthenticated_timeout=max(float(limits.idle_timeout), 60.0),
-            identity={"name": "mailcore", "version": mailcore.__version__},
+            identity=_IDENTITY,
             hierarchy_delimiter=DELIMITER,
         )
         self.account_id = 0

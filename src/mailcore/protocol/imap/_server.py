@@ -11,7 +11,6 @@ with ``receive_data``, events come out of ``next_event``.
 
 from __future__ import annotations
 
-import collections
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Literal, TypeVar
@@ -103,6 +102,7 @@ __all__ = ["IMAPServer"]
 
 #: RFC 9051 5.4: an authenticated client may stay silent at least 30 minutes.
 _AUTOLOGOUT = 30 * 60.0 + 60.0
+_IDENTITY: Mapping[str, str | None] = {"name": "mailcore"}
 _D = TypeVar("_D", LoginAttempt, SelectMailbox, ExecuteCommand)
 
 
@@ -155,6 +155,31 @@ class IMAPServer:
                     flush(); close(); break
     """
 
+    __slots__ = (
+        "max_literal_size",
+        "max_message_size",
+        "tls_available",
+        "require_tls_for_login",
+        "unauthenticated_literal_size",
+        "unauthenticated_timeout",
+        "identity",
+        "hierarchy_delimiter",
+        "_receiver",
+        "_state",
+        "_reading",
+        "_tls_active",
+        "_eof",
+        "_queue",
+        "_pending",
+        "_pending_command",
+        "_opened",
+        "_readonly",
+        "_idle_tag",
+        "_sasl_command",
+        "_username",
+        "_extensions",
+    )
+
     def __init__(
         self,
         *,
@@ -175,7 +200,7 @@ class IMAPServer:
         self.require_tls_for_login = require_tls_for_login
         self.unauthenticated_literal_size = unauthenticated_literal_size
         self.unauthenticated_timeout = unauthenticated_timeout
-        self.identity = dict(identity) if identity is not None else {"name": "mailcore"}
+        self.identity = identity if identity is not None else _IDENTITY
         self.hierarchy_delimiter = hierarchy_delimiter
 
         self._receiver = CommandReceiver(
@@ -186,7 +211,9 @@ class IMAPServer:
         self._reading = _Reading.COMMANDS
         self._tls_active = tls_active
         self._eof = False
-        self._queue: collections.deque[ServerEvent] = collections.deque()
+        # a few events at most (a command's output and its decision): a list
+        # is smaller than a deque, which counts with thousands of idle sessions
+        self._queue: list[ServerEvent] = []
         self._pending: Decision | None = None
         self._pending_command: Command | None = None
         self._opened = False  # selected() was called for the pending SelectMailbox
@@ -284,7 +311,7 @@ class IMAPServer:
             raise LocalProtocolError(f"{self._pending!r} has not been answered")
         while True:
             if self._queue:
-                event = self._queue.popleft()
+                event = self._queue.pop(0)
                 if isinstance(event, LoginAttempt | SelectMailbox | ExecuteCommand):
                     self._pending = event
                 return event
