@@ -1,6 +1,8 @@
 """The IMAP daemon: IMAP4rev2 and IMAP4rev1 over the engine's public API.
 
-A thin trio server around the sans-IO codec in :mod:`mailcore.protocol.imap`.
+A thin trio server around the sans-IO session core of
+:mod:`mailcore.protocol.imap` (``IMAPServer``): sockets, TLS, timers and
+engine calls here, protocol state there.
 ``mailcore serve`` finds it through the ``mailcore.doors`` entry point
 ``imap = "apps.imapd:door"``; it serves the roles ``imap`` (STARTTLS) and
 ``imaps`` (implicit TLS).

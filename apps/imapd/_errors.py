@@ -1,13 +1,15 @@
-"""Every failure a command can meet, turned into its tagged reply in one place."""
+"""Every failure a command can meet, turned into its tagged NO or BAD in one place.
+
+The session hands the result to ``IMAPServer.fail``, which writes the line.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
 import mailcore
-from mailcore.protocol.imap import tagged
 
-__all__ = ["ImapError", "reply_for"]
+__all__ = ["ImapError", "failure"]
 
 Status = Literal["NO", "BAD"]
 
@@ -20,6 +22,13 @@ class ImapError(Exception):
         self.status: Status = status
         self.text = text
         self.code = code
+
+
+def failure(exc: Exception) -> tuple[Status, str, str | bytes | None]:
+    """``(status, text, code)`` of the tagged NO/BAD for ``exc``; anything
+    unexpected is re-raised."""
+    status, code, text = _reply(exc)
+    return status, text, code
 
 
 def _reply(exc: Exception) -> tuple[Status, str | bytes | None, str]:
@@ -51,9 +60,3 @@ def _reply(exc: Exception) -> tuple[Status, str | bytes | None, str]:
         case ValueError():
             return "BAD", None, str(exc) or "Invalid argument"
     raise exc
-
-
-def reply_for(tag: str, exc: Exception) -> bytes:
-    """The tagged NO/BAD for ``exc``; anything unexpected is re-raised."""
-    status, code, text = _reply(exc)
-    return bytes(tagged(tag, status, text, code))

@@ -219,17 +219,17 @@ class _Renderer:
 async def fetch_command(s: Session, cmd: Fetch) -> None:
     """Answer FETCH / UID FETCH, streaming the responses."""
     view = s.require_selected()
-    if cmd.vanished and not (cmd.uid and s.qresync and cmd.changed_since is not None):
+    if cmd.vanished and not (cmd.uid and s.server.qresync and cmd.changed_since is not None):
         raise ImapError("BAD", "VANISHED needs UID FETCH with CHANGEDSINCE after ENABLE QRESYNC")
     if cmd.changed_since is not None:
-        s.enable_condstore()
+        s.server.enable_condstore()
     indexes = view.resolve(s.substitute_saved(cmd.sequence_set, uid=cmd.uid), uid=cmd.uid)
     wants_labels = any(isinstance(a, FetchItem) and a.name == "X-GM-LABELS" for a in cmd.attributes)
     labels = {lb.id: lb for lb in await s.engine.labels(s.account_id)} if wants_labels else None
     renderer = _Renderer(
         cmd.attributes,
         uid=cmd.uid,
-        modseq=s.condstore and (cmd.changed_since is not None or renderer_has_flags(cmd)),
+        modseq=s.server.condstore and (cmd.changed_since is not None or renderer_has_flags(cmd)),
         labels=labels,
     )
     if cmd.vanished and cmd.changed_since is not None:

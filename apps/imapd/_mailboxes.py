@@ -107,7 +107,7 @@ def _attributes(
 
 async def list_command(s: Session, cmd: List) -> None:
     if cmd.patterns == ("",):
-        await s.write(list_response(["\\Noselect"], DELIMITER, "", utf8=s.rev2))
+        await s.write(list_response(["\\Noselect"], DELIMITER, "", utf8=s.server.imap4rev2))
         return
     labels = await s.engine.labels(s.account_id)
     by_name, implied = _tree(labels)
@@ -135,10 +135,14 @@ async def list_command(s: Session, cmd: List) -> None:
         attrs = _attributes(
             label, name, all_names, subscribed=show_subscribed and name in subscribed_names
         )
-        await s.write(list_response(attrs, DELIMITER, name, utf8=s.rev2, childinfo=childinfo))
+        await s.write(
+            list_response(attrs, DELIMITER, name, utf8=s.server.imap4rev2, childinfo=childinfo)
+        )
         if cmd.status_items is not None and label is not None:
             await s.write(
-                status_response(name, await status_items(s, label, cmd.status_items), utf8=s.rev2)
+                status_response(
+                    name, await status_items(s, label, cmd.status_items), utf8=s.server.imap4rev2
+                )
             )
 
 
@@ -155,7 +159,9 @@ async def lsub_command(s: Session, cmd: Lsub) -> None:
         label = by_name[name]
         if label.subscribed and pattern.match(name):
             attrs = ["\\HasChildren" if _has_children(name, all_names) else "\\HasNoChildren"]
-            await s.write(list_response(attrs, DELIMITER, name, utf8=s.rev2, command="LSUB"))
+            await s.write(
+                list_response(attrs, DELIMITER, name, utf8=s.server.imap4rev2, command="LSUB")
+            )
 
 
 async def status_items(
@@ -178,7 +184,7 @@ async def status_items(
             case "SIZE":
                 out.append((item, label.size))
             case "HIGHESTMODSEQ":
-                s.enable_condstore()
+                s.server.enable_condstore()
                 out.append((item, label.highest_modseq))
             case "APPENDLIMIT":
                 out.append((item, s.engine.config.limits.max_message_size))
@@ -197,7 +203,11 @@ async def status_command(s: Session, cmd: Status) -> None:
         if item not in _STATUS_ITEMS:
             raise ImapError("BAD", f"Unknown STATUS item {item}")
     label = await s.engine.label(s.account_id, cmd.mailbox)
-    await s.write(status_response(label.name, await status_items(s, label, cmd.items), utf8=s.rev2))
+    await s.write(
+        status_response(
+            label.name, await status_items(s, label, cmd.items), utf8=s.server.imap4rev2
+        )
+    )
 
 
 def _clean(name: str) -> str:

@@ -286,7 +286,7 @@ async def search_command(s: Session, cmd: Search) -> None:
     compiler = _Compiler(s, time.time())
     await compiler.prepare(cmd.key)
     if compiler.uses_modseq:
-        s.enable_condstore()
+        s.server.enable_condstore()
     predicate = compiler.compile(cmd.key)
     matched: list[tuple[int, int]] = []  # (uid, seq)
     highest = 0
@@ -314,7 +314,7 @@ async def search_command(s: Session, cmd: Search) -> None:
     numbers = [u if cmd.uid else n for u, n in matched]
     modseq = highest if compiler.uses_modseq and numbers else None
     options = cmd.return_options
-    if options is None and not s.rev2:
+    if options is None and not s.server.imap4rev2:
         await s.write(search_response(numbers, modseq))
         return
     if options is None:

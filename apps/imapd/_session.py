@@ -1,97 +1,62 @@
-"""One IMAP session: its state, its reader loop and command dispatch.
+"""One IMAP session: the socket, the engine, and the sans-IO core between them.
 
-The session reads bytes into the sans-IO :class:`CommandReceiver` and
-dispatches the typed commands it yields with ``match``. State follows RFC
-9051: not authenticated, authenticated, selected, logout. Responses are
+The protocol state (which command is valid when, LOGIN, SELECT, IDLE and
+STARTTLS framing, capabilities) lives in :class:`mailcore.protocol.imap.IMAPServer`.
+This session reads bytes into it, performs the engine calls its events ask
+for, feeds the answers back and writes the bytes that come out. Responses are
 buffered and leave in large writes; a changes watcher (one task per
 authenticated session, in the connection's nursery) marks the selected view
-dirty, and the view's pending updates are announced at the end of each
-command, or at once during IDLE.
+dirty, and the view's pending updates are announced when the core says so,
+or at once during IDLE.
 """
 
 from __future__ import annotations
 
 import logging
 import ssl
-from typing import Literal
+from collections.abc import Awaitable
 
 import attrs
 import trio
 
 import mailcore
 from mailcore.protocol.imap import (
-    PAUSED,
+    AnnounceUpdates,
     Append,
-    Authenticate,
-    AuthLine,
-    Capability,
-    Check,
+    BeginTLS,
     Close,
+    CloseConnection,
     Command,
-    CommandError,
-    CommandEvent,
-    CommandReceiver,
-    ContinuationNeeded,
     Copy,
     Create,
     Delete,
-    Enable,
-    Event,
-    Examine,
+    ExecuteCommand,
     Expunge,
     Fetch,
-    GetQuota,
-    GetQuotaRoot,
-    Id,
-    Idle,
-    IdleDone,
+    IdleEnded,
+    IdleStarted,
+    IMAPServer,
     List,
-    LiteralTooLarge,
-    Login,
-    Logout,
+    LoginAttempt,
     Lsub,
+    MailboxClosed,
     Move,
-    Namespace,
     NeedData,
-    Noop,
-    QResync,
+    Output,
     Rename,
     Search,
-    Select,
+    SelectMailbox,
     SequenceSet,
-    StartTLS,
     Status,
     Store,
     Subscribe,
-    Unselect,
     Unsubscribe,
-    bye,
-    capability_response,
-    code_appenduid,
-    code_capability,
-    code_copyuid,
-    code_highestmodseq,
-    code_modified,
-    code_permanentflags,
-    code_uidnext,
-    code_uidvalidity,
-    continuation,
-    enabled_response,
-    flag_list,
-    flags_response,
-    greeting,
-    id_response,
-    namespace_response,
-    recent,
-    tagged,
-    untagged,
-    untagged_condition,
-    vanished,
 )
 
-from ._errors import ImapError, reply_for
-from ._fetch import fetch_command, uid_runs
+from ._errors import ImapError, failure
+from ._fetch import fetch_command
 from ._mailboxes import (
+    DELIMITER,
     create_command,
     delete_command,
     list_command,
@@ -100,45 +65,27 @@ from ._mailboxes import (
     status_command,
     subscribe_command,
 )
+from ._messages import (
+    append_command,
+    close_command,
+    copy_command,
+    expunge_command,
+    qresync_answers,
+    store_command,
+)
 from ._search import search_command
-from ._selected import SelectedMailbox, sorted_flags
+from ._selected import SelectedMailbox
 
 __all__ = ["Session", "SessionConfig"]
 
 log = logging.getLogger("mailcore.imapd")
 
-State = Literal["not_authenticated", "authenticated", "selected", "logout"]
-
-_SYSTEM_FLAGS = ("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft")
-_BASE_CAPABILITIES = (
-    "IMAP4rev1",
-    "IMAP4rev2",
-    "LITERAL+",
-    "SASL-IR",
-    "ENABLE",
-    "IDLE",
-    "NAMESPACE",
-    "ID",
-    "UIDPLUS",
-    "MOVE",
-    "CONDSTORE",
-    "QRESYNC",
-    "ESEARCH",
-    "SEARCHRES",
-    "LIST-EXTENDED",
-    "LIST-STATUS",
-    "SPECIAL-USE",
-    "UNSELECT",
-    "CHILDREN",
-    "BINARY",
-    "X-GM-EXT-1",
-)
 _FLUSH_AT = 256 * 1024
 _RECEIVE = 65536
 _PRE_AUTH_LITERAL = 8192
-_AUTOLOGOUT = 30 * 60.0
 _IDLE_KEEPALIVE = 10 * 60.0
-_ENABLEABLE = ("CONDSTORE", "QRESYNC", "IMAP4REV2")
+_HANDSHAKE_TIMEOUT = 30.0
+_IDENTITY = {"name": "mailcore", "version": mailcore.__version__}
 
 
 @attrs.frozen
@@ -156,21 +103,16 @@ class _Closed(Exception):
 
 
 class Session:
-    """The state and commands of one connection."""
+    """The I/O and engine calls of one connection."""
 
     __slots__ = (
         "engine",
         "stream",
         "config",
-        "tls",
         "nursery",
-        "receiver",
-        "state",
+        "server",
         "account_id",
         "selected",
-        "condstore",
-        "qresync",
-        "rev2",
         "saved_uids",
         "seen_now",
         "_out",
@@ -179,6 +121,7 @@ class Session:
         "_resync",
         "_push_lock",
         "_idling",
+        "_idle_deadline",
     )
 
     def __init__(
@@ -191,17 +134,20 @@ class Session:
         self.engine = engine
         self.stream = stream
         self.config = config
-        self.tls = config.tls
         self.nursery = nursery
-        # before login a literal of any kind (LITERAL+ too) is at most a few KB:
-        # nobody unauthenticated can make the server hold megabytes
-        self.receiver = CommandReceiver(max_literal_size=_PRE_AUTH_LITERAL)
-        self.state: State = "not_authenticated"
+        limits = engine.config.limits
+        self.server = IMAPServer(
+            max_literal_size=limits.max_literal_size,
+            max_message_size=limits.max_message_size,
+            tls_active=config.tls,
+            tls_available=config.ssl_context is not None,
+            unauthenticated_literal_size=_PRE_AUTH_LITERAL,
+            unauthenticated_timeout=max(float(limits.idle_timeout), 60.0),
+            identity=_IDENTITY,
+            hierarchy_delimiter=DELIMITER,
+        )
         self.account_id = 0
         self.selected: SelectedMailbox | None = None
-        self.condstore = False
-        self.qresync = False
-        self.rev2 = False
         self.saved_uids: list[int] | None = None
         self.seen_now: set[int] = set()
         self._out: list[bytes] = []
@@ -210,6 +156,7 @@ class Session:
         self._resync = False
         self._push_lock = trio.Lock()
         self._idling = False
+        self._idle_deadline = 0.0
 
     # -- output ---------------------------------------------------------------------
 
@@ -229,39 +176,6 @@ class Session:
         # ``_push_lock`` while the reader waits in IDLE.
         await self.stream.send_all(data)
 
-    # -- capabilities -----------------------------------------------------------------
-
-    def capabilities(self) -> list[str]:
-        caps = list(_BASE_CAPABILITIES)
-        caps.append(f"APPENDLIMIT={self.engine.config.limits.max_message_size}")
-        if self.state == "not_authenticated":
-            if not self.tls:
-                caps += ["STARTTLS", "LOGINDISABLED"]
-            else:
-                caps.append("AUTH=PLAIN")
-        return caps
-
-    def enable_condstore(self) -> None:
-        self.condstore = True
-
-    # -- reading --------------------------------------------------------------------
-
-    def _timeout(self) -> float:
-        if self.state == "not_authenticated":
-            return max(float(self.engine.config.limits.idle_timeout), 60.0)
-        return _AUTOLOGOUT + 60.0
-
-    async def _receive(self) -> None:
-        await self.flush()
-        with trio.move_on_after(self._timeout()):
-            data = await self.stream.receive_some(_RECEIVE)
-            if not data:
-                raise _Closed
-            self.receiver.receive_data(data)
-            return
-        await self._send_quietly(bye("Autologout; idle for too long"))
-        raise _Closed
-
     async def _send_quietly(self, data: bytes) -> None:
         with trio.move_on_after(5):
             try:
@@ -270,76 +184,108 @@ class Session:
             except (trio.BrokenResourceError, trio.ClosedResourceError):
                 pass
 
-    async def _next_event(self) -> Event:
+    # -- reading --------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        if self.server.idling:
+            await self._receive_idling()
+            return
+        await self.flush()
+        with trio.move_on_after(self.server.autologout_timeout):
+            self.server.receive_data(await self.stream.receive_some(_RECEIVE))
+            return
+        await self._send_quietly(self.server.autologout())
+        raise _Closed
+
+    async def _receive_idling(self) -> None:
+        """Wait for DONE, saying ``* OK Still here`` now and then for NATs."""
         while True:
-            event = self.receiver.next_event()
-            if isinstance(event, NeedData):
-                await self._receive()
-                continue
-            return event
+            with trio.move_on_after(_IDLE_KEEPALIVE):
+                self.server.receive_data(await self.stream.receive_some(_RECEIVE))
+                return
+            if trio.current_time() > self._idle_deadline:
+                await self._stop_pushing()
+                await self._send_quietly(self.server.autologout())
+                raise _Closed
+            async with self._push_lock:
+                await self.write(self.server.idle_keepalive())
+                await self.flush()
 
     # -- the loop -------------------------------------------------------------------
 
     async def run(self) -> None:
         """Serve the connection until LOGOUT, end of input or autologout."""
-        await self.write(greeting("mailcore IMAP ready", capabilities=self.capabilities()))
+        await self.write(self.server.greeting())
         try:
-            while self.state != "logout":
-                event = await self._next_event()
-                await self._handle_event(event)
+            while True:
+                event = self.server.next_event()
+                match event:
+                    case NeedData():
+                        await self._receive()
+                    case Output(data=data):
+                        await self.write(data)
+                    case AnnounceUpdates(allow_expunge=allow_expunge):
+                        await self.announce(allow_expunge=allow_expunge)
+                    case ExecuteCommand(command=command):
+                        await self._answer(self._dispatch(command))
+                    case SelectMailbox():
+                        await self._answer(self._select(event))
+                    case LoginAttempt():
+                        await self._login(event)
+                    case MailboxClosed():
+                        self.selected = None
+                        self._dirty = False
+                    case IdleStarted():
+                        await self._start_pushing()
+                    case IdleEnded():
+                        await self._stop_pushing()
+                    case BeginTLS():
+                        await self._starttls()
+                    case CloseConnection():
+                        break
+            await self._stop_pushing()
             await self.flush()
         except _Closed:
             pass
 
-    async def _handle_event(self, event: Event) -> None:
-        match event:
-            case CommandEvent(command=command):
-                await self._run_command(command)
-            case ContinuationNeeded(tag=tag, size=size, command=name):
-                if self.state == "not_authenticated" and size > _PRE_AUTH_LITERAL:
-                    await self.write(tagged(tag or "*", "BAD", "Literal too large before login"))
-                    self.receiver.reject_literal()
-                elif name == "APPEND" and size > self.engine.config.limits.max_message_size:
-                    await self.write(tagged(tag or "*", "NO", "Message too large", "TOOBIG"))
-                    self.receiver.reject_literal()
-                else:
-                    await self.write(continuation("Ready"))
-            case LiteralTooLarge(tag=tag):
-                if tag:
-                    await self.write(tagged(tag, "NO", "Literal too large", "TOOBIG"))
-                else:
-                    await self.write(untagged_condition("BAD", "Literal too large", "TOOBIG"))
-            case CommandError(tag=None, message=message):
-                await self.write(untagged_condition("BAD", message))
-            case CommandError(tag=tag, message=message, kind=kind, code=code):
-                assert tag is not None
-                await self.write(tagged(tag, kind, message, code))
-            case IdleDone() | AuthLine():
-                await self.write(untagged_condition("BAD", "Unexpected line"))
-            case _:
-                if event is PAUSED:
-                    self.receiver.resume()
-
-    async def _run_command(self, command: Command) -> None:
-        tag = command.tag
+    async def _answer(self, work: Awaitable[bytes | None]) -> None:
+        """Run one command's engine work and tell the core how it ended."""
         try:
-            code = await self._dispatch(command)
+            code = await work
         except _Closed:
             raise
         except Exception as exc:
             self.seen_now.clear()
-            if self.receiver.paused:
-                self.receiver.resume()
-            line = reply_for(tag, exc)  # re-raises anything unexpected
-            await self.write(line)
+            self.server.fail(*failure(exc))  # re-raises anything unexpected
             return
-        if isinstance(code, _NoReply):
+        self.server.complete(code)
+
+    async def _login(self, attempt: LoginAttempt) -> None:
+        try:
+            account = await self.engine.authenticate(
+                attempt.username, attempt.password, remote=self.config.remote
+            )
+        except Exception as exc:
+            self.server.fail(*failure(exc))
             return
-        await self.announce(command)
-        name = type(command).__name__.upper()
-        if getattr(command, "uid", False):
-            name = "UID " + name
-        await self.write(tagged(tag, "OK", f"{name} completed", code))
+        self.account_id = account.id
+        self.server.logged_in()
+        self.nursery.start_soon(self.watch, account.id)
+
+    async def _starttls(self) -> None:
+        context = self.config.ssl_context
+        assert context is not None  # the core offers STARTTLS only with one
+        await self.flush()
+        tls_stream = trio.SSLStream(self.stream, context, server_side=True)
+        with trio.move_on_after(_HANDSHAKE_TIMEOUT) as scope:
+            try:
+                await tls_stream.do_handshake()
+            except trio.BrokenResourceError:
+                raise _Closed from None
+        if scope.cancelled_caught:
+            raise _Closed
+        self.stream = tls_stream
+        self.server.tls_started()
 
     # -- pending updates -------------------------------------------------------------
 
@@ -361,17 +307,16 @@ class Session:
             return
         view.apply_changes(changes)
 
-    async def announce(self, command: Command | None) -> None:
-        """Send what changed, with EXPUNGE only where RFC 9051 §7.5.1 allows it."""
+    async def announce(self, *, allow_expunge: bool) -> None:
+        """Send what changed in the selected mailbox since the client last heard."""
         view = self.selected
         if view is None:
             return
         await self.refresh()
-        allow_expunge = not (
-            isinstance(command, Fetch | Store | Search) and not getattr(command, "uid", False)
-        )
         for line in view.take_updates(
-            allow_expunge=allow_expunge, qresync=self.qresync, condstore=self.condstore
+            allow_expunge=allow_expunge,
+            qresync=self.server.qresync,
+            condstore=self.server.condstore,
         ):
             await self.write(line)
 
@@ -395,6 +340,33 @@ class Session:
                         await self._push()
                     except (trio.BrokenResourceError, trio.ClosedResourceError):
                         return
+
+    # -- IDLE (RFC 2177) ------------------------------------------------------------
+    #
+    # No extra task per IDLE: the watcher announces under ``_push_lock``, which
+    # the reader takes to leave IDLE, so nothing is sent after the tagged OK
+    # that RFC 9051 forbids outside a command (EXPUNGE).
+
+    async def _start_pushing(self) -> None:
+        async with self._push_lock:
+            self._idling = True
+            self._idle_deadline = trio.current_time() + self.server.autologout_timeout
+            if self._dirty:  # a change that came in while IDLE was starting
+                await self.announce(allow_expunge=True)
+            await self.flush()
+
+    async def _stop_pushing(self) -> None:
+        if not self._idling:
+            return
+        async with self._push_lock:
+            self._idling = False
+
+    async def _push(self) -> None:
+        """Announce changes at once to a session in IDLE (watcher task)."""
+        async with self._push_lock:
+            if self._idling:
+                await self.announce(allow_expunge=True)
+                await self.flush()
 
     # -- helpers for command modules ------------------------------------------------
 
@@ -420,46 +392,15 @@ class Session:
         seqs = [seq for u in saved if (seq := view.seq_of(u)) is not None]
         return SequenceSet.from_ids(seqs) if seqs else SequenceSet(())
 
-    def _pairs(self, sequence_set: SequenceSet, *, uid: bool) -> list[tuple[int, int]]:
+    def pairs(self, sequence_set: SequenceSet, *, uid: bool) -> list[tuple[int, int]]:
         view = self.require_selected()
         resolved = self.substitute_saved(sequence_set, uid=uid)
         return list(view.iter_pairs(view.resolve(resolved, uid=uid)))
 
-    # -- dispatch -------------------------------------------------------------------
+    # -- commands that need the engine ----------------------------------------------
 
-    async def _dispatch(self, command: Command) -> bytes | None | _NoReply:  # noqa: C901
-        state = self.state
+    async def _dispatch(self, command: Command) -> bytes | None:  # noqa: C901
         match command:
-            case Capability():
-                await self.write(capability_response(self.capabilities()))
-            case Noop() | Check():
-                if isinstance(command, Check):
-                    self.require_selected()
-            case Logout():
-                await self.write(bye("mailcore logging out"))
-                self.state = "logout"
-            case Id():
-                await self.write(id_response({"name": "mailcore", "version": mailcore.__version__}))
-            case StartTLS(tag=tag):
-                await self._starttls(tag)
-                return _NO_REPLY
-            case Login() | Authenticate() if state != "not_authenticated":
-                if self.receiver.paused:
-                    self.receiver.resume()
-                raise ImapError("BAD", "Already authenticated")
-            case Login(username=username, password=password):
-                self._require_tls()
-                return await self._login(username, password)
-            case Authenticate():
-                return await self._authenticate(command)
-            case _ if state == "not_authenticated":
-                if self.receiver.paused:
-                    self.receiver.resume()
-                raise ImapError("BAD", "Log in first")
-            case Enable(capabilities=names):
-                await self._enable(names)
-            case Select() | Examine():
-                return await self._select(command)
             case Create():
                 await create_command(self, command)
             case Delete():
@@ -474,394 +415,45 @@ class Session:
                 await list_command(self, command)
             case Lsub():
                 await lsub_command(self, command)
-            case Namespace():
-                await self.write(namespace_response([("", "/")]))
             case Status():
                 await status_command(self, command)
             case Append():
-                return await self._append(command)
-            case Idle(tag=tag):
-                await self._idle(tag)
-                return _NO_REPLY
-            case GetQuota() | GetQuotaRoot():
-                raise ImapError("BAD", "QUOTA is not supported")
+                return await append_command(self, command)
             case Close():
-                await self._close(expunge=True)
-            case Unselect():
-                await self._close(expunge=False)
+                await close_command(self)
             case Expunge():
-                await self._expunge(command)
+                await expunge_command(self, command)
             case Search():
                 await search_command(self, command)
             case Fetch():
                 await fetch_command(self, command)
             case Store():
-                return await self._store(command)
+                return await store_command(self, command)
             case Copy() | Move():
-                return await self._copy(command)
+                return await copy_command(self, command)
             case _:
                 raise ImapError("BAD", "Command not supported")
         return None
 
-    # -- session commands ------------------------------------------------------------
-
-    def _require_tls(self) -> None:
-        if not self.tls:
-            raise ImapError("NO", "Use STARTTLS first (LOGINDISABLED)", "PRIVACYREQUIRED")
-
-    async def _starttls(self, tag: str) -> None:
-        ctx = self.config.ssl_context
-        if self.tls or ctx is None or self.state != "not_authenticated":
-            self.receiver.resume()
-            raise ImapError("BAD", "STARTTLS not available now")
-        await self.write(tagged(tag, "OK", "Begin TLS negotiation now"))
-        await self.flush()
-        tls_stream = trio.SSLStream(self.stream, ctx, server_side=True)
-        with trio.move_on_after(30) as scope:
-            try:
-                await tls_stream.do_handshake()
-            except trio.BrokenResourceError:
-                raise _Closed from None
-        if scope.cancelled_caught:
-            raise _Closed
-        self.stream = tls_stream
-        self.tls = True
-        self.receiver.start_tls()
-
-    async def _login(self, username: str, password: str) -> bytes:
-        account = await self.engine.authenticate(username, password, remote=self.config.remote)
-        await self._logged_in(account)
-        return bytes(code_capability(self.capabilities()))
-
-    async def _logged_in(self, account: mailcore.Account) -> None:
-        self.account_id = account.id
-        self.state = "authenticated"
-        self.receiver.max_literal_size = self.engine.config.limits.max_literal_size
-        self.nursery.start_soon(self.watch, account.id)
-
-    async def _authenticate(self, command: Authenticate) -> bytes:
-        try:
-            if command.mechanism.upper() != "PLAIN":
-                raise ImapError("NO", "Unsupported mechanism (use PLAIN)", "CANNOT")
-            self._require_tls()
-            response = command.initial_response
-            if response is None:
-                await self.write(continuation(""))
-                self.receiver.expect_auth_line()
-                event = await self._next_event()
-                if not isinstance(event, AuthLine):
-                    raise ImapError("BAD", "Expected a SASL response")
-                if event.cancelled:
-                    raise ImapError("BAD", "Authentication cancelled")
-                try:
-                    response = event.decode()
-                except ValueError:
-                    raise ImapError("BAD", "Invalid base64") from None
-        finally:
-            self.receiver.resume()
-        parts = response.split(b"\x00")
-        if len(parts) != 3:
-            raise ImapError("BAD", "Malformed PLAIN response")
-        authzid, authcid, password = (p.decode("utf-8", "replace") for p in parts)
-        if authzid and authzid.lower() != authcid.lower():
-            raise ImapError("NO", "Cannot act as another user", "AUTHORIZATIONFAILED")
-        return await self._login(authcid, password)
-
-    async def _enable(self, names: tuple[str, ...]) -> None:
-        enabled: list[str] = []
-        for name in names:
-            upper = name.upper()
-            if upper not in _ENABLEABLE:
-                continue
-            if upper == "CONDSTORE" and not self.condstore:
-                self.condstore = True
-                enabled.append("CONDSTORE")
-            elif upper == "QRESYNC" and not self.qresync:
-                self.qresync = self.condstore = True
-                enabled.append("QRESYNC")
-            elif upper == "IMAP4REV2" and not self.rev2:
-                self.rev2 = True
-                self.receiver.enable_utf8()
-                enabled.append("IMAP4rev2")
-        await self.write(enabled_response(enabled))
-
     # -- selecting --------------------------------------------------------------------
 
-    async def _select(self, command: Select | Examine) -> bytes:
-        if self.selected is not None:
-            self.selected = None
-            await self.write(untagged_condition("OK", "Previous mailbox closed", "CLOSED"))
+    async def _select(self, event: SelectMailbox) -> None:
         self._dirty = False
-        if self.state == "selected":
-            self.state = "authenticated"
-        qresync = command.qresync
-        if qresync is not None and not self.qresync:
-            raise ImapError("BAD", "ENABLE QRESYNC first")
-        if command.condstore:
-            self.condstore = True
-        label = await self.engine.label(self.account_id, command.mailbox)
+        label = await self.engine.label(self.account_id, event.mailbox)
         pairs = await self.engine.label_uids(self.account_id, label.id)
-        readonly = isinstance(command, Examine)
-        view = SelectedMailbox(label, pairs, readonly=readonly, modseq=label.highest_modseq)
-        flags = _SYSTEM_FLAGS
-        await self.write(flags_response(flags))
-        permanent = () if readonly else flags
+        view = SelectedMailbox(label, pairs, readonly=event.readonly, modseq=label.highest_modseq)
         await self.write(
-            untagged_condition(
-                "OK",
-                "Flags permitted",
-                code_permanentflags(permanent, allow_new_keywords=not readonly),
+            self.server.selected(
+                messages=view.exists,
+                uidvalidity=label.uidvalidity,
+                uidnext=max(label.uidnext, view.uidnext_floor),
+                highest_modseq=label.highest_modseq,
             )
-        )
-        await self.write(untagged(b"%d EXISTS" % view.exists))
-        if not self.rev2:
-            await self.write(recent(0))
-        await self.write(
-            untagged_condition("OK", "UIDs valid", code_uidvalidity(label.uidvalidity))
-        )
-        uidnext = max(label.uidnext, view.uidnext_floor)
-        await self.write(untagged_condition("OK", "Predicted next UID", code_uidnext(uidnext)))
-        await self.write(
-            untagged_condition("OK", "Highest", code_highestmodseq(label.highest_modseq))
         )
         self.selected = view
-        self.state = "selected"
+        qresync = event.qresync
         if qresync is not None and qresync.uidvalidity == label.uidvalidity:
-            await self._qresync(view, qresync)
-        return b"READ-ONLY" if readonly else b"READ-WRITE"
-
-    async def _qresync(self, view: SelectedMailbox, qresync: QResync) -> None:
-        changes = await self.engine.changes_since(self.account_id, view.label_id, qresync.modseq)
-        known = qresync.known_uids
-        gone = changes.vanished
-        if known is not None:
-            top = max(gone) if gone else 0
-            resolved = known.resolve(top)
-            gone = [u for u in gone if u in resolved]
-        if gone:
-            await self.write(vanished(gone, earlier=True))
-        for meta in changes.changed:
-            if meta.uid is None:
-                continue
-            seq = view.seq_of(meta.uid)
-            if seq is None:
-                continue
-            await self.write(
-                b"* %d FETCH (UID %d FLAGS %s MODSEQ (%d))\r\n"
-                % (seq, meta.uid, flag_list(sorted_flags(meta.flags)), meta.modseq)
-            )
-
-    async def _close(self, *, expunge: bool) -> None:
-        view = self.require_selected()
-        if expunge and not view.readonly:
-            await self._deleted_ids(view, None, expunge_now=True)
-        self.selected = None
-        self.state = "authenticated"
-
-    # -- messages -----------------------------------------------------------------------
-
-    async def _append(self, command: Append) -> bytes:
-        try:
-            label = await self.engine.label(self.account_id, command.mailbox)
-        except mailcore.LabelNotFound:
-            raise ImapError("NO", "No such mailbox", "TRYCREATE") from None
-        uids: list[int] = []
-        uidvalidity = label.uidvalidity
-        for message in command.messages:
-            when = message.internal_date.timestamp() if message.internal_date else None
-            result = await self.engine.append(
-                self.account_id,
-                label.id,
-                message.data,
-                flags=[f for f in message.flags if f.lower() != "\\recent"],
-                internal_date=when,
-            )
-            uids.append(result.uid)
-            uidvalidity = result.uidvalidity
-        if self.selected is not None and self.selected.label_id == label.id:
-            self.mark_dirty()
-        return bytes(code_appenduid(uidvalidity, uids))
-
-    async def _deleted_ids(
-        self, view: SelectedMailbox, uid_set: SequenceSet | None, *, expunge_now: bool
-    ) -> list[int]:
-        """Expunge the \\Deleted messages (within ``uid_set``); returns their UIDs."""
-        wanted: set[int] | None = None
-        if uid_set is not None:
-            indexes = view.resolve(self.substitute_saved(uid_set, uid=True), uid=True)
-            wanted = {view.uids[i] for i in indexes}
-            candidates = sorted(wanted)
-        else:
-            candidates = list(view.uids)
-        ids: list[int] = []
-        uids: list[int] = []
-        for run in uid_runs(candidates):
-            for meta in await self.engine.fetch(self.account_id, view.label_id, run[0], run[-1]):
-                if meta.uid is None or (wanted is not None and meta.uid not in wanted):
-                    continue
-                if "\\Deleted" in meta.flags and view.index_of(meta.uid) is not None:
-                    ids.append(meta.id)
-                    uids.append(meta.uid)
-        if ids and expunge_now:
-            await self.engine.expunge(self.account_id, view.label_id, ids)
-            view.remove_now(uids)
-        return uids
-
-    async def _expunge(self, command: Expunge) -> None:
-        view = self.require_writable()
-        await self._deleted_ids(view, command.uid_set if command.uid else None, expunge_now=True)
-        self.mark_dirty()
-
-    async def _store(self, command: Store) -> bytes | None:
-        view = self.require_writable()
-        if command.unchanged_since is not None:
-            self.condstore = True
-        pairs = self._pairs(command.sequence_set, uid=command.uid)
-        if not pairs:
-            return None
-        uid_of = {mid: uid for uid, mid in pairs}
-        ids = [mid for _, mid in pairs]
-        if command.item == "X-GM-LABELS":
-            values = [_gmail_label(v) for v in command.values]
-            add: list[str | int] = []
-            remove: list[str | int] = []
-            if command.mode == "add":
-                add = list(values)
-            elif command.mode == "remove":
-                remove = list(values)
-            else:
-                raise ImapError("NO", "Replacing X-GM-LABELS is not supported; use +/-", "CANNOT")
-            await self.engine.modify_labels(self.account_id, ids, add=add, remove=remove)
-            self.mark_dirty()
-            return None
-        values = [v for v in command.values if v.lower() != "\\recent"]
-        if command.mode == "add":
-            result = await self.engine.store_flags(
-                self.account_id, ids, add=values, unchanged_since=command.unchanged_since
-            )
-        elif command.mode == "remove":
-            result = await self.engine.store_flags(
-                self.account_id, ids, remove=values, unchanged_since=command.unchanged_since
-            )
-        else:
-            result = await self.engine.store_flags(
-                self.account_id, ids, replace=values, unchanged_since=command.unchanged_since
-            )
-        modified = set(result.modified)
-        for meta in result.changed:
-            if meta.id in modified:
-                continue
-            uid = uid_of.get(meta.id)
-            if uid is None:
-                continue
-            seq = view.seq_of(uid)
-            if seq is None:
-                continue
-            view.note_reported(uid, meta.modseq)
-            items = [b"UID %d" % uid] if command.uid else []
-            if not command.silent:
-                items.append(b"FLAGS " + flag_list(sorted_flags(meta.flags)))
-            if self.condstore:
-                items.append(b"MODSEQ (%d)" % meta.modseq)
-            if not command.silent or self.condstore:
-                await self.write(b"* %d FETCH (%s)\r\n" % (seq, b" ".join(items)))
-        if modified:
-            if command.uid:
-                numbers = [uid_of[m] for m in modified if m in uid_of]
-            else:
-                numbers = [s for m in modified if m in uid_of and (s := view.seq_of(uid_of[m]))]
-            return bytes(code_modified(sorted(numbers)))
-        return None
-
-    async def _copy(self, command: Copy | Move) -> bytes | None:
-        view = self.require_selected()
-        is_move = isinstance(command, Move)
-        if is_move:
-            self.require_writable()
-        try:
-            target = await self.engine.label(self.account_id, command.mailbox)
-        except mailcore.LabelNotFound:
-            raise ImapError("NO", "No such mailbox", "TRYCREATE") from None
-        pairs = self._pairs(command.sequence_set, uid=command.uid)
-        if not pairs:
-            return None
-        ids = [mid for _, mid in pairs]
-        if is_move:
-            result = await self.engine.move(self.account_id, ids, view.label_id, target.id)
-        else:
-            result = await self.engine.copy(self.account_id, ids, target.id)
-        source = [uid for uid, mid in pairs if mid in result.uids]
-        destination = [result.uids[mid] for _, mid in pairs if mid in result.uids]
-        code = code_copyuid(result.uidvalidity, source, destination) if source else None
-        self.mark_dirty()
-        if is_move:
-            if code is not None:
-                await self.write(untagged_condition("OK", "Moved", code))
-            return None
-        return code
-
-    # -- IDLE -----------------------------------------------------------------------------
-
-    async def _idle(self, tag: str) -> None:
-        """RFC 2177: changes are pushed by the watcher task while this one reads.
-
-        No extra task per IDLE: the watcher announces under ``_push_lock``,
-        which this task takes to leave IDLE, so nothing is sent after the
-        tagged OK that RFC 9051 forbids outside a command (EXPUNGE).
-        """
-        async with self._push_lock:
-            await self.write(continuation("idling"))
-            await self.announce(None)
-            await self.flush()
-            self.receiver.expect_idle_done()
-            self._idling = True
-        try:
-            event = await self._idle_read()
-        finally:
-            async with self._push_lock:
-                self._idling = False
-        match event:
-            case IdleDone():
-                await self.write(tagged(tag, "OK", "IDLE terminated"))
-            case CommandError(message=message):
-                await self.write(tagged(tag, "BAD", message))
-            case _:
-                self.receiver.resume()
-                await self.write(tagged(tag, "BAD", "IDLE ended unexpectedly"))
-
-    async def _idle_read(self) -> Event:
-        """Wait for DONE, saying ``* OK Still here`` now and then for NATs."""
-        deadline = trio.current_time() + _AUTOLOGOUT + 60.0
-        while True:
-            event = self.receiver.next_event()
-            if not isinstance(event, NeedData):
-                return event
-            with trio.move_on_after(_IDLE_KEEPALIVE):
-                data = await self.stream.receive_some(_RECEIVE)
-                if not data:
-                    raise _Closed
-                self.receiver.receive_data(data)
-                continue
-            if trio.current_time() > deadline:
-                await self._send_quietly(bye("Autologout; idle for too long"))
-                raise _Closed
-            async with self._push_lock:
-                await self.write(untagged_condition("OK", "Still here"))
-                await self.flush()
-
-    async def _push(self) -> None:
-        """Announce changes at once to a session in IDLE (watcher task)."""
-        async with self._push_lock:
-            if self._idling:
-                await self.announce(None)
-                await self.flush()
-
-
-class _NoReply:
-    """A command that wrote its own tagged reply (STARTTLS, IDLE)."""
-
-
-_NO_REPLY = _NoReply()
+            await qresync_answers(self, view, qresync)
 
 
 def unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -877,17 +469,3 @@ def unwrap(group: BaseExceptionGroup[BaseException]) -> BaseException:
 
     collect(group)
     return leaves[0] if len(leaves) == 1 else group
-
-
-def _gmail_label(value: str) -> str:
-    names = {
-        "\\inbox": "INBOX",
-        "\\sent": "Sent",
-        "\\draft": "Drafts",
-        "\\drafts": "Drafts",
-        "\\trash": "Trash",
-        "\\spam": "Spam",
-        "\\starred": "Starred",
-        "\\important": "Important",
-    }
-    return names.get(value.lower(), value)

@@ -1,28 +1,45 @@
-"""Sans-IO IMAP4rev2/IMAP4rev1 codec: a resumable command receiver, typed
-commands, and a response serializer. No sockets, no trio.
+"""Sans-IO IMAP4rev2/IMAP4rev1: the server side of a session, a resumable
+command receiver, typed commands, and a response serializer. No sockets, no
+trio.
 
-A server loop (one reader task per connection)::
+A server holds one :class:`IMAPServer` per connection. It owns the session's
+state (:class:`SessionState`): which command is valid when, the transitions,
+the capabilities of each state, STARTTLS, SASL PLAIN, ENABLE and IDLE. Bytes
+go in with ``receive_data``; ``next_event`` hands out what to write
+(:class:`Output`), when to announce mailbox changes (:class:`AnnounceUpdates`)
+and the decisions that need the mail store (:class:`LoginAttempt`,
+:class:`SelectMailbox`, :class:`ExecuteCommand`), answered with
+``logged_in()``, ``selected()``/``complete()`` or ``fail()``::
 
-    receiver = CommandReceiver(max_literal_size=50 << 20)
+    server = IMAPServer(max_literal_size=50 << 20, tls_available=True)
+    await write(server.greeting())
     while True:
-        match receiver.next_event():
+        match server.next_event():
             case NeedData():
-                receiver.receive_data(await stream.receive_some(65536))
-            case Paused():
-                ...  # after IDLE/AUTHENTICATE/STARTTLS: see those commands' docs
-            case ContinuationNeeded():
-                await stream.send_all(continuation("Ready"))
-            case LiteralTooLarge(tag=tag):
-                await stream.send_all(tagged(tag, "NO", "Too big", "TOOBIG") if tag
-                                      else untagged_condition("BAD", "Too big"))
-            case CommandError(tag=None, message=message):
-                await stream.send_all(untagged_condition("BAD", message))
-            case CommandError(tag=tag, message=message, kind=kind, code=code):
-                await stream.send_all(tagged(tag, kind, message, code))
-            case CommandEvent(command=command):
-                await session.dispatch(command)  # match on Fetch(), Search(), ...
+                await flush()
+                server.receive_data(await stream.receive_some(65536))
+            case Output(data=data):
+                await write(data)
+            case AnnounceUpdates(allow_expunge=allow):
+                await write_mailbox_changes(allow)
+            case LoginAttempt(username=user, password=password):
+                if await check(user, password):
+                    server.logged_in()
+                else:
+                    server.fail("NO", "Authentication failed", "AUTHENTICATIONFAILED")
+            case ExecuteCommand(command=command):
+                await run(command)  # match on Fetch(), Search(), ...; then
+                server.complete()  # or server.fail("NO", ...)
+            case CloseConnection():
+                break
+            ...  # SelectMailbox, MailboxClosed, IdleStarted/IdleEnded, BeginTLS
+
+Beneath it, :class:`CommandReceiver` turns bytes into :class:`CommandEvent`
+and friends without re-parsing a command when its literals arrive; a client
+uses :func:`format_command` and the same types.
 """
 
+from ._capabilities import CAPABILITIES, SYSTEM_FLAGS
 from ._client import format_command
 from ._commands import (
     Append,
@@ -73,6 +90,7 @@ from ._encode import (
     quoted,
     string,
 )
+from ._errors import LocalProtocolError
 from ._events import (
     NEED_DATA,
     PAUSED,
@@ -154,9 +172,43 @@ from ._search import (
     format_search_key,
 )
 from ._sequence import SequenceSet, compact_set
+from ._server import IMAPServer
+from ._server_events import (
+    AnnounceUpdates,
+    BeginTLS,
+    CloseConnection,
+    Decision,
+    ExecuteCommand,
+    IdleEnded,
+    IdleStarted,
+    LoginAttempt,
+    MailboxClosed,
+    Output,
+    SelectMailbox,
+    ServerEvent,
+)
+from ._state import SessionState
 from ._utf7 import decode_mutf7, encode_mutf7
 
 __all__ = [
+    # the server session and its events
+    "IMAPServer",
+    "SessionState",
+    "LocalProtocolError",
+    "CAPABILITIES",
+    "SYSTEM_FLAGS",
+    "ServerEvent",
+    "Decision",
+    "AnnounceUpdates",
+    "BeginTLS",
+    "CloseConnection",
+    "ExecuteCommand",
+    "IdleEnded",
+    "IdleStarted",
+    "LoginAttempt",
+    "MailboxClosed",
+    "Output",
+    "SelectMailbox",
     # receiver and events
     "CommandReceiver",
     "NEED_DATA",
