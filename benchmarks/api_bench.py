@@ -5,7 +5,7 @@
   keep-alive clients (target p99 <= 25 ms).
 - ``api_search_p50_ms``: ``GET /threads?q=...`` with a mix of queries, one client.
 - ``ws_push_p99_ms``: from the end of an SMTP DATA (the final ``.``) to the
-  websocket event, through the real SMTP daemon when ``apps.smtpd`` is
+  websocket event, through the real SMTP daemon when ``mailcore_apps.smtpd`` is
   importable (else from ``engine.deliver``; the figure says which), target
   <= 50 ms.
 
@@ -55,8 +55,8 @@ def _serve_main(data_dir: str, conn: Connection, messages: int) -> None:
 
 async def _serve(data_dir: Path, conn: Connection, messages: int) -> None:
     import mailcore
-    from apps.webapi import door as web_door
     from benchmarks.corpus import generate_message
+    from mailcore_apps.webapi import door as web_door
 
     config = mailcore.Config(data_dir=data_dir, argon2_time_cost=1, argon2_memory_cost=8192)
     async with mailcore.open_engine(config) as engine:
@@ -70,7 +70,7 @@ async def _serve(data_dir: Path, conn: Connection, messages: int) -> None:
             web = await nursery.start(web_door.serve, engine, [mailcore.Listener("http", "127.0.0.1", 0)])
             smtp_port = None
             try:
-                from apps.smtpd import door as smtp_door
+                from mailcore_apps.smtpd import door as smtp_door
 
                 bound = await nursery.start(smtp_door.serve, engine, [mailcore.Listener("smtp", "127.0.0.1", 0)])
                 smtp_port = bound[0].port

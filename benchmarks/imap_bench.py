@@ -36,8 +36,8 @@ from typing import Any
 import trio
 
 import mailcore
-from apps.imapd import serve
 from benchmarks.corpus import generate_message
+from mailcore_apps.imapd import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDRESS = "bench@example.com"

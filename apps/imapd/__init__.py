@@ -4,7 +4,7 @@ A thin trio server around the sans-IO session core of
 :mod:`mailcore.protocol.imap` (``IMAPServer``): sockets, TLS, timers and
 engine calls here, protocol state there.
 ``mailcore serve`` finds it through the ``mailcore.doors`` entry point
-``imap = "apps.imapd:door"``; it serves the roles ``imap`` (STARTTLS) and
+``imap = "mailcore_apps.imapd:door"``; it serves the roles ``imap`` (STARTTLS) and
 ``imaps`` (implicit TLS).
 """
 

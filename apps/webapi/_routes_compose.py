@@ -67,10 +67,10 @@ async def _draft(ctx: Context, body: ComposeIn | SendIn) -> Draft:
                 attachments.append(Attachment(filename or f"part-{a.section}", ctype, data))
     for i, upload_id in enumerate(body.attachments):
         upload = await ctx.engine.uploads.get(ctx.account_id, upload_id)
-        data = None if upload is None else await ctx.engine.uploads.read(upload)
-        if upload is None or data is None:
+        content = None if upload is None else await ctx.engine.uploads.read(upload)
+        if upload is None or content is None:
             raise invalid(f"attachments[{i}]", "no such upload (expired?)")
-        attachments.append(Attachment(upload.filename, upload.content_type, data))
+        attachments.append(Attachment(upload.filename, upload.content_type, content))
     size = sum(len(a.data) for a in attachments) * 4 // 3 + len(body.text or "") + len(body.html or "")
     if size > ctx.engine.config.limits.max_message_size:
         raise Problem("too-large", "The message with its attachments is too large")

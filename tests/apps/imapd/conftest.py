@@ -8,8 +8,8 @@ import pytest
 import trio
 
 import mailcore
-from apps.imapd import serve
 from mailcore import tls
+from mailcore_apps.imapd import serve
 from tests.apps.imapd.client import Server
 
 

@@ -11,7 +11,7 @@ import trio
 import trio.testing
 
 import mailcore
-from apps.imapd._session import Session, SessionConfig
+from mailcore_apps.imapd._session import Session, SessionConfig
 from tests.apps.imapd.client import RawClient
 from tests.mail import message
 

@@ -15,7 +15,7 @@ import attrs
 import trio
 
 import mailcore
-from apps.smtpd import BoundListener, door
+from mailcore_apps.smtpd import BoundListener, door
 from tests.conftest import make_config
 
 _ENHANCED = re.compile(r"^[245]\.\d{1,3}\.\d{1,3} ")

@@ -12,8 +12,8 @@ import pytest
 import trio
 import trio.testing
 
-import apps.smtpd._session
 import mailcore
+import mailcore_apps.smtpd._session
 from tests.apps.smtpd.client import Client, Ports, inbox, login, raw_messages, serving
 from tests.mail import message
 from tests.waiting import wait_until
@@ -327,7 +327,7 @@ async def test_a_misbehaving_client_never_hurts_another_session(
                 nursery.start_soon(hostile)
 
         # a bug inside one session: logged, 421 for it, nobody else notices
-        real_queue_id = apps.smtpd._session.new_queue_id
+        real_queue_id = mailcore_apps.smtpd._session.new_queue_id
         buggy = await Client.connect(smtpd.smtp)
         await buggy.greet()
         await buggy.send(b"MAIL FROM:<a@ext.org>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
@@ -336,11 +336,11 @@ async def test_a_misbehaving_client_never_hurts_another_session(
         def explode() -> str:
             raise RuntimeError("a bug")
 
-        monkeypatch.setattr(apps.smtpd._session, "new_queue_id", explode)
+        monkeypatch.setattr(mailcore_apps.smtpd._session, "new_queue_id", explode)
         crashed = await buggy.command(message("never") + b".")
         assert crashed.code == 421 and crashed.enhanced == "4.3.0"
         assert await buggy.at_eof()
-        monkeypatch.setattr(apps.smtpd._session, "new_queue_id", real_queue_id)
+        monkeypatch.setattr(mailcore_apps.smtpd._session, "new_queue_id", real_queue_id)
 
         assert (await good.command("DATA")).code == 354
         assert (await good.command(message("survivor") + b".")).code == 250

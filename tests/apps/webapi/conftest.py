@@ -8,7 +8,7 @@ import pytest
 from quart import Quart
 
 import mailcore
-from apps.webapi import create_app
+from mailcore_apps.webapi import create_app
 from tests.mail import message
 
 from .client import ApiClient

@@ -182,7 +182,7 @@ async def test_a_draft_written_elsewhere_cannot_send_as_someone_else(
 
 
 async def test_uploads_waiting_per_account_are_capped(bob_api: ApiClient, monkeypatch: Any) -> None:
-    from apps.webapi import _uploads
+    from mailcore_apps.webapi import _uploads
 
     monkeypatch.setattr(_uploads, "MAX_UPLOADS_PER_ACCOUNT", 2)
     with trio.fail_after(20):

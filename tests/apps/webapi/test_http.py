@@ -7,7 +7,7 @@ import trio
 from quart import Quart
 
 import mailcore
-from apps.webapi import create_app
+from mailcore_apps.webapi import create_app
 
 from .client import ApiClient
 

@@ -12,7 +12,7 @@ from typing import Any
 import trio
 
 import mailcore
-from apps.webapi._routing import api
+from mailcore_apps.webapi._routing import api
 
 from .client import ApiClient
 

@@ -122,7 +122,7 @@ async def test_contacts_and_insights(bob_api: ApiClient, bob_mail: dict[str, Any
 
 
 def test_css_escapes_cannot_smuggle_remote_images() -> None:
-    from apps.webapi._sanitize import sanitize_html
+    from mailcore_apps.webapi._sanitize import sanitize_html
 
     for style in (
         "background:u\\72l(https://tracker.example/p.gif)",

@@ -16,7 +16,7 @@ import trio
 from hypothesis import HealthCheck, Phase, given, settings
 
 import mailcore
-from apps.webapi import door
+from mailcore_apps.webapi import door
 from tests.conftest import make_config
 from tests.mail import message
 

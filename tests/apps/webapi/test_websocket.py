@@ -11,7 +11,7 @@ import trio
 from trio_websocket import ConnectionRejected, WebSocketConnection, open_websocket_url
 
 import mailcore
-from apps.webapi import door
+from mailcore_apps.webapi import door
 from tests.mail import message
 
 
