@@ -152,8 +152,24 @@ async def test_sqlite_bus_reader_away_too_long_is_told_to_resync(tmp_path: Path)
                     # the reader stops following; the writer publishes and, much later, trims
                     reader._last_id = 10**9
                     await writer.publish([ChangeEvent(account_id=5, kind=ChangeKind.DELIVERED, modseq=1)])
+                    await writer._write_outbox()
                     now[0] += sqlite_bus.KEEP_SECONDS * 2
                     await writer._trim()
                     reader._last_id = 0
                     event = await watching.__anext__()
                     assert event.kind is ChangeKind.RESYNC
+
+
+async def test_sqlite_bus_that_cannot_keep_up_tells_the_others_to_resync(tmp_path: Path) -> None:
+    """Past its outbox limit a process drops the queued events and the others get RESYNC."""
+    from mailcore.store import _sqlite_bus as sqlite_bus
+
+    with trio.fail_after(10):
+        async with SQLiteBus.open(tmp_path / "bus.db") as first, SQLiteBus.open(tmp_path / "bus.db") as second:
+            async with second.subscribe(9) as watching, first.subscribe(9) as local:
+                # the log is behind: the outbox is full when the next event comes
+                first._outbox = [("elsewhere", 0.0, "[]")] * sqlite_bus.OUTBOX_LIMIT
+                event = ChangeEvent(account_id=9, kind=ChangeKind.FLAGS, modseq=1)
+                await first.publish([event])
+                assert await local.__anext__() == event  # this process's subscriber had it at once
+                assert (await watching.__anext__()).kind is ChangeKind.RESYNC

@@ -38,6 +38,11 @@ log = logging.getLogger("mailcore.store._sqlite_bus")
 POLL_SECONDS = 0.025
 #: How long published events stay in the log for other processes to read.
 KEEP_SECONDS = 300.0
+#: Events a process may have waiting to be written to the log; past that the
+#: others are told to re-read instead.
+OUTBOX_LIMIT = 10_000
+#: The log entry that tells the other processes to re-read everything.
+RESYNC_ENTRY = "resync"
 #: Rows read per look; more are read at once in the next.
 _BATCH = 1000
 
@@ -64,6 +69,10 @@ class SQLiteBus(InProcessBus):
         self._clock = clock
         self._last_id = 0
         self._last_trim = 0.0
+        #: rows waiting to be written by the sharing task, and its wake-up
+        self._outbox: list[tuple[str, float, str]] = []
+        self._overflowed = False
+        self._pending = trio.Event()
 
     @classmethod
     @asynccontextmanager
@@ -75,30 +84,56 @@ class SQLiteBus(InProcessBus):
             with single_errors():  # an error of the caller comes out as itself
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(bus._follow)
+                    nursery.start_soon(bus._share)
                     try:
                         yield bus
                     finally:
                         nursery.cancel_scope.cancel()
         finally:
             with trio.CancelScope(shield=True):
+                await bus._write_outbox()  # what was published before the close still reaches the others
                 await bus.aclose()
                 await bus._db.aclose()
 
     async def publish(self, events: Sequence[ChangeEvent]) -> None:
-        await super().publish(events)  # this process's subscribers, at once
+        """Hand events to this process's subscribers at once, and queue them for
+        the others; the caller (a mailbox actor after its commit) never waits
+        for the log's disk."""
+        await super().publish(events)
         if not events:
             return
-        payload = json.dumps([e.to_json() for e in events], separators=(",", ":"))
-        row = (self._origin, self._clock(), payload)
+        if len(self._outbox) >= OUTBOX_LIMIT:
+            # the log is not keeping up: the other processes will re-read instead
+            self._outbox.clear()
+            self._overflowed = True
+        else:
+            payload = json.dumps([e.to_json() for e in events], separators=(",", ":"))
+            self._outbox.append((self._origin, self._clock(), payload))
+        self._pending.set()
+
+    async def _share(self) -> None:
+        """Write what this process published to the log, a batch per transaction."""
+        while True:
+            await self._pending.wait()
+            self._pending = trio.Event()
+            await self._write_outbox()
+
+    async def _write_outbox(self) -> None:
+        rows, self._outbox = self._outbox, []
+        if self._overflowed:
+            self._overflowed = False
+            rows.append((self._origin, self._clock(), RESYNC_ENTRY))
+        if not rows:
+            return
 
         def append(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO events(origin, created, payload) VALUES (?,?,?)", row)
+            conn.executemany("INSERT INTO events(origin, created, payload) VALUES (?,?,?)", rows)
 
         try:
             with trio.CancelScope(shield=True):
                 await self._db.write(append, durable=False)
-        except (StoreError, Closed) as exc:  # other processes miss this; they resync on their next restart
-            log.warning("bus: could not share events with other processes: %s", exc)
+        except (StoreError, Closed) as exc:
+            log.warning("bus: could not share %d events with other processes: %s", len(rows), exc)
 
     async def _follow(self) -> None:
         while True:
@@ -128,6 +163,9 @@ class SQLiteBus(InProcessBus):
         for row_id, origin, payload in rows:
             self._last_id = row_id
             if origin == self._origin:
+                continue
+            if payload == RESYNC_ENTRY:
+                self._resync_all()
                 continue
             try:
                 events = [ChangeEvent.from_json(e) for e in json.loads(payload)]
