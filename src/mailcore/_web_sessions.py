@@ -22,7 +22,9 @@ import secrets
 import uuid
 
 import attrs
+import trio
 
+from mailcore._actors._batch import Reply
 from mailcore.errors import MailcoreError
 from mailcore.store.base import Cache
 
@@ -62,6 +64,62 @@ def _new_token() -> str:
     return "rt_" + secrets.token_urlsafe(32)
 
 
+class _CoalescedReads:
+    """Cache reads of many concurrent callers answered by one ``get_many``.
+
+    Every API request asks whether its session was revoked. Asked one by one,
+    each costs a trip to the cache (a thread hop for SQLite, a round trip for
+    Redis); the first caller of a moment instead waits one scheduling tick,
+    then reads every key asked meanwhile at once, and again while more arrive.
+    """
+
+    def __init__(self, cache: Cache) -> None:
+        self._cache = cache
+        self._pending: dict[str, list[Reply[bytes | None]]] = {}
+        self._leading = False
+
+    async def get(self, key: str) -> bytes | None:
+        reply: Reply[bytes | None] = Reply()
+        self._pending.setdefault(key, []).append(reply)
+        if not self._leading:
+            self._leading = True
+            try:
+                await trio.lowlevel.checkpoint()  # let the callers of this moment join
+                rounds = 0
+                while self._pending and rounds < _LEADER_ROUNDS:
+                    rounds += 1
+                    batch, self._pending = self._pending, {}
+                    try:
+                        values = await self._cache.get_many(list(batch))
+                    except BaseException as exc:
+                        for replies in batch.values():
+                            for waiting in replies:
+                                waiting.fail(exc if isinstance(exc, Exception) else _Retry())
+                        raise
+                    for replies, value in zip(batch.values(), values, strict=True):
+                        for waiting in replies:
+                            waiting.set(value)
+            finally:
+                self._leading = False
+                # a leader that was cancelled leaves the rest to read for themselves
+                for replies in self._pending.values():
+                    for waiting in replies:
+                        waiting.fail(_Retry())
+                self._pending = {}
+        try:
+            return await reply.wait()
+        except _Retry:
+            return await self._cache.get(key)
+
+
+#: Batches one leader reads before leaving whoever came later to read alone.
+_LEADER_ROUNDS = 4
+
+
+class _Retry(Exception):
+    """The read this caller joined did not happen; it reads for itself."""
+
+
 class WebSessions:
     """Sessions of the web door, shared by every process on the same Cache."""
 
@@ -71,6 +129,7 @@ class WebSessions:
     def __init__(self, cache: Cache, *, refresh_ttl: float = REFRESH_TTL) -> None:
         self._cache = cache
         self._refresh_ttl = refresh_ttl
+        self._reads = _CoalescedReads(cache)
 
     def _token_key(self, token: str) -> str:
         return f"{_PREFIX}token:{_digest(token)}"
@@ -135,4 +194,4 @@ class WebSessions:
 
     async def is_revoked(self, session_id: str) -> bool:
         """Whether the session was revoked (by logout or reuse), in any process."""
-        return await self._cache.get(self._revoked_key(session_id)) is not None
+        return await self._reads.get(self._revoked_key(session_id)) is not None

@@ -152,3 +152,30 @@ async def test_two_handles_on_one_sqlite_cache_agree(tmp_path: Path) -> None:
         await on_a.revoke(logout_id)
         assert await on_b.is_revoked(logout_id)
         assert await refused(on_b, other) == "revoked"
+
+
+async def test_concurrent_revocation_checks_share_one_cache_read() -> None:
+    """Many requests asking at once cost one get_many, and each gets its own answer."""
+    from mailcore._web_sessions import WebSessions
+    from mailcore.store import InProcessCache
+
+    class Counting(InProcessCache):
+        calls = 0
+
+        async def get_many(self, keys):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return await super().get_many(keys)
+
+    async with Counting() as cache:
+        sessions = WebSessions(cache)
+        await cache.set(sessions._revoked_key("gone"), b"1")
+        answers: dict[str, bool] = {}
+
+        async def ask(session_id: str) -> None:
+            answers[session_id] = await sessions.is_revoked(session_id)
+
+        async with trio.open_nursery() as nursery:
+            for sid in ["gone", "alive-1", "alive-2", "gone", "alive-3"]:
+                nursery.start_soon(ask, sid)
+        assert answers == {"gone": True, "alive-1": False, "alive-2": False, "alive-3": False}
+        assert Counting.calls == 1

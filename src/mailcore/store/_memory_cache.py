@@ -9,7 +9,7 @@ is evicted. Nothing survives the process.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import trio
@@ -121,6 +121,18 @@ class InProcessCache:
             return None
         value = entry.value
         return str(value).encode() if isinstance(value, int) else value
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values of ``keys``, in order (None for absent or expired ones)."""
+        self._check_open()
+        await trio.lowlevel.checkpoint()
+        now = self._clock()
+        out: list[bytes | None] = []
+        for key in keys:
+            entry = self._live(key, now)
+            value = None if entry is None else entry.value
+            out.append(str(value).encode() if isinstance(value, int) else value)
+        return out
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         """Store ``value`` under ``key``, for ``ttl`` seconds or until evicted."""

@@ -8,6 +8,7 @@ the window starts at the first count and the count is atomic across nodes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 from typing import Any
 
@@ -40,6 +41,18 @@ class RedisCache:
             return value
 
         return await self._redis.run(get)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        self._check()
+        if not keys:
+            return []
+        names = [self._redis.key(k) for k in keys]
+
+        async def mget(client: Any) -> list[bytes | None]:
+            values: list[bytes | None] = await client.mget(names)
+            return values
+
+        return await self._redis.run(mget)
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         self._check()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -110,6 +111,26 @@ class SQLiteCache:
             return str(counter).encode() if counter is not None else bytes(value)
 
         return await self._db.read(run)
+
+    async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
+        """The values of ``keys`` in one read, in order (None for absent or expired ones)."""
+        now = self._clock()
+        wanted = list(dict.fromkeys(keys))
+
+        def run(conn: sqlite3.Connection) -> dict[str, bytes]:
+            found: dict[str, bytes] = {}
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, value, counter, expires in conn.execute(
+                    f"SELECT key, value, counter, expires FROM entries WHERE key IN ({marks})", chunk
+                ):
+                    if _live(expires, now):
+                        found[key] = str(counter).encode() if counter is not None else bytes(value)
+            return found
+
+        found = await self._db.read(run) if wanted else {}
+        return [found.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         """Store ``value`` under ``key``, for ``ttl`` seconds or until deleted."""

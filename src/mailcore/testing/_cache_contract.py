@@ -59,6 +59,20 @@ async def check_get_set_delete(factory: CacheFactory) -> None:
             assert await cache.get(empty) == b""
 
 
+async def check_get_many(factory: CacheFactory) -> None:
+    """get_many answers like get for each key, in the order asked, counters included."""
+    present, counter, missing = _key("present"), _key("counter"), _key("missing")
+    with trio.fail_after(_DEADLINE):
+        async with factory(FakeClock()) as cache:
+            assert await cache.get_many([]) == []
+            await cache.set(present, b"revoked")
+            await cache.incr(counter, window=3600)
+            await cache.incr(counter, window=3600)
+            assert await cache.get_many([missing, present, counter, present]) == [None, b"revoked", b"2", b"revoked"]
+            await cache.delete(present)
+            assert await cache.get_many([present]) == [None]
+
+
 async def check_ttl_expiry(factory: CacheFactory) -> None:
     """A value set with a ttl is there until ttl seconds pass, then gone; no ttl means no expiry."""
     short, forever, renewed = _key("short"), _key("forever"), _key("renewed")
@@ -128,6 +142,7 @@ CACHE_CLOCK_CHECKS: frozenset[CacheCheck] = frozenset(
 
 CACHE_CHECKS: list[CacheCheck] = [
     check_get_set_delete,
+    check_get_many,
     check_ttl_expiry,
     check_incr_counts,
     check_incr_window_restarts,
