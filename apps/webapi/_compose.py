@@ -103,7 +103,13 @@ def html_to_text(html: str) -> str:
 
 def _header_address(name: str | None, addr: str) -> HeaderAddress:
     local, _, domain = addr.rpartition("@")
-    return HeaderAddress(display_name=name or "", username=local, domain=domain)
+    return HeaderAddress(display_name=_one_line(name or ""), username=local, domain=domain)
+
+
+def _one_line(text: str) -> str:
+    """A header value typed in a form: its line breaks become spaces (as Gmail
+    does with a pasted subject), so no input can end a header early."""
+    return " ".join(text.splitlines()).replace("\r", " ").replace("\n", " ")
 
 
 def build_message(draft: Draft, *, message_id: str | None = None, now: float | None = None) -> bytes:
@@ -115,7 +121,7 @@ def build_message(draft: Draft, *, message_id: str | None = None, now: float | N
         msg["To"] = [_header_address(n, a) for n, a in draft.to]
     if draft.cc:
         msg["Cc"] = [_header_address(n, a) for n, a in draft.cc]
-    msg["Subject"] = draft.subject
+    msg["Subject"] = _one_line(draft.subject)
     msg["Date"] = email.utils.formatdate(now if now is not None else time.time(), localtime=False)
     msg["Message-ID"] = message_id or f"<{secrets.token_hex(12)}.{int(time.time())}@{draft.hostname}>"
     if draft.replied is not None and draft.replied.message_id:
@@ -137,6 +143,6 @@ def build_message(draft: Draft, *, message_id: str | None = None, now: float | N
         maintype, _, subtype = att.content_type.partition("/")
         if maintype == "multipart" or not subtype:
             maintype, subtype = "application", "octet-stream"
-        msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+        msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=_one_line(att.filename))
     return msg.as_bytes(policy=_POLICY)
 

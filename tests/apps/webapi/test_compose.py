@@ -190,3 +190,33 @@ async def test_uploads_waiting_per_account_are_capped(bob_api: ApiClient, monkey
             reply = await bob_api.post("/uploads", data=b"x" * 10, query={"filename": "a.txt"},
                                        headers={"Content-Type": "text/plain"})
             assert reply.status == expected, reply.body
+
+
+def test_line_breaks_typed_into_a_header_cannot_start_another_header() -> None:
+    """A subject, a name or a file name with CR or LF (pasted text, or an attacker
+    adding ``Bcc:``) becomes one line; before, the send failed with a 500."""
+    import email
+    import email.policy
+
+    from mailcore_apps.webapi._compose import Attachment, Draft, build_message
+
+    raw = build_message(
+        Draft(
+            sender=("Bob\r\nX-Evil: 1", "bob@example.com"),
+            to=[(None, "carol@example.com")],
+            cc=[],
+            bcc=[],
+            subject="Lunch?\r\nBcc: eve@example.net\nthen more",
+            text="hello",
+            html=None,
+            attachments=[Attachment("a\r\nb.txt", "text/plain", b"x")],
+            replied=None,
+            hostname="example.com",
+        )
+    )
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["Subject"] == "Lunch? Bcc: eve@example.net then more"
+    assert parsed["Bcc"] is None and parsed["X-Evil"] is None
+    assert "X-Evil" in str(parsed["From"]) and parsed["From"].addresses[0].addr_spec == "bob@example.com"
+    [part] = [p for p in parsed.iter_attachments()]
+    assert part.get_filename() == "a b.txt"
