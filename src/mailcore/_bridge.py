@@ -2,8 +2,8 @@
 
 Some client libraries exist only for asyncio (``asyncpg``, ``redis``'s async
 client, ``aiormq``, ``aioboto3``, PyMongo's async API). They run here, on a
-trio-asyncio loop that the engine opens in its own nursery and closes with
-it; no other module of mailcore imports asyncio.
+trio-asyncio loop that :func:`mailcore.store.open_stores` opens with the
+stores and closes with them; no other module of mailcore imports asyncio.
 
 Every crossing costs a few tens of microseconds, so callers cross once per
 batch, not once per statement: :meth:`Bridge.call` runs a whole asyncio
@@ -13,7 +13,6 @@ its result or its exception.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, ParamSpec, TypeVar
@@ -39,15 +38,6 @@ class Bridge:
         """
         result: T = await trio_asyncio.aio_as_trio(fn, loop=self._loop)(*args, **kwargs)
         return result
-
-    @staticmethod
-    def running_on_asyncio() -> bool:
-        """True inside a coroutine the bridge is running (for assertions in adapters)."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return False
-        return True
 
 
 @asynccontextmanager

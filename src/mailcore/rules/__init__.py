@@ -26,7 +26,6 @@ from mailcore.rules._gmail import (
 )
 from mailcore.rules._insights import MessageStat, insights, largest_threads
 from mailcore.rules._labels import (
-    LabelRow,
     check_new_label,
     labels_to_delete,
     labels_to_rename,
@@ -50,7 +49,6 @@ __all__ = [
     "ContactHit",
     "ContactRow",
     "LabelChange",
-    "LabelRow",
     "MessageStat",
     "ThreadCandidate",
     "ThreadMember",

@@ -12,10 +12,6 @@ from collections.abc import Sequence
 from mailcore.errors import AlreadyExists, InvalidName, LabelNotFound, PermissionDenied
 from mailcore.model import Label, LabelRole
 
-#: What the store hands the label rules: the account's labels as they are
-#: inside the write transaction.
-LabelRow = Label
-
 
 def validate_label_name(name: str) -> str:
     """Normalize a user label name, or raise :class:`InvalidName`."""
