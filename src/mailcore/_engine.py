@@ -211,7 +211,9 @@ class Engine:
 
 def _compose(config: Config, stores: Stores, supervisor: Supervisor) -> Engine:
     """The engine's parts, each given the stores and parts it needs."""
-    committer: Committer = Batcher(stores.meta.apply_many, max_batch=128)
+    committer: Committer = Batcher(
+        stores.meta.apply_many, max_batch=128, concurrency=stores.meta.write_concurrency
+    )
     keeper = BlobKeeper(stores.blobs, stores.meta, stores.queue)
     hasher = PasswordHasher(
         time_cost=config.argon2_time_cost, memory_cost=config.argon2_memory_cost, parallelism=1

@@ -4,6 +4,11 @@ A :class:`Batcher` owns a bounded channel. Callers ``submit`` an item and wait
 for its result; the batcher's task takes everything waiting (up to a cap),
 hands it to one handler call, and wakes every caller with its own result.
 This is how many deliveries share one fsync round and one transaction.
+
+With ``concurrency`` above one, that many handler calls run at once, each on
+its own batch: for a store whose writers wait on the network more than on the
+disk (PostgreSQL), transactions overlap instead of queueing. Items from one
+caller that waits for each result keep their order either way.
 """
 
 from __future__ import annotations
@@ -62,9 +67,13 @@ class Batcher(Generic[T, R]):
         *,
         max_batch: int = 256,
         buffer: int = 1024,
+        concurrency: int = 1,
     ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
         self._handler = handler
         self._max_batch = max_batch
+        self._concurrency = concurrency
         self._send, self._receive = trio.open_memory_channel[tuple[T, Reply[R]]](buffer)
 
     async def submit(self, item: T) -> R:
@@ -82,14 +91,22 @@ class Batcher(Generic[T, R]):
         """Serve batches until :meth:`close` and the channel drains."""
         task_status.started()
         async with self._receive:
-            async for first in self._receive:
-                batch = [first]
-                while len(batch) < self._max_batch:
-                    try:
-                        batch.append(self._receive.receive_nowait())
-                    except (trio.WouldBlock, trio.EndOfChannel):
-                        break
-                await self._handle(batch)
+            if self._concurrency == 1:
+                await self._serve()
+                return
+            async with trio.open_nursery() as nursery:
+                for _ in range(self._concurrency):
+                    nursery.start_soon(self._serve)
+
+    async def _serve(self) -> None:
+        async for first in self._receive:
+            batch = [first]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._receive.receive_nowait())
+                except (trio.WouldBlock, trio.EndOfChannel):
+                    break
+            await self._handle(batch)
 
     async def _handle(self, batch: list[tuple[T, Reply[R]]]) -> None:
         try:

@@ -198,6 +198,11 @@ class AccountStore(Protocol):
 class MailLog(Protocol):
     """The one way mail changes: batches of mutations, each batch one transaction."""
 
+    #: How many ``apply_many`` calls the engine may run at once. One for a
+    #: store with a single writer (SQLite); more for a server that overlaps
+    #: transactions, which must then lock accounts in a fixed order.
+    write_concurrency: int
+
     async def apply(self, account_id: int, mutations: Sequence[Mutation]) -> list[Outcome]: ...
     async def apply_many(
         self, batches: Sequence[tuple[int, Sequence[Mutation]]]

@@ -56,20 +56,14 @@ from mailcore.store.meta import (
 class Tx:
     """The state of one account's batch inside a write transaction."""
 
-    def __init__(self, conn: PgConn, account_id: int, modseq: int) -> None:
+    def __init__(
+        self, conn: PgConn, account_id: int, modseq: int, label_roles: dict[int, str | None] | None = None
+    ) -> None:
         self.conn = conn
         self.account_id = account_id
         self.modseq = modseq
         self.touched_threads: dict[int, int] = {}
-        self._label_roles: dict[int, str | None] | None = None
-
-    @classmethod
-    async def begin(cls, conn: PgConn, account_id: int) -> Tx:
-        """Lock the account's row for the rest of the transaction."""
-        row = await conn.fetchone("SELECT modseq FROM accounts WHERE id=? FOR UPDATE", (account_id,))
-        if row is None:
-            raise AccountNotFound(f"account {account_id} does not exist")
-        return cls(conn, account_id, int(row[0]))
+        self._label_roles = label_roles
 
     def next_modseq(self) -> int:
         self.modseq += 1
@@ -89,9 +83,10 @@ class Tx:
         return int(row[0])
 
     async def finish(self) -> None:
-        await self.conn.execute("UPDATE accounts SET modseq=? WHERE id=?", (self.modseq, self.account_id))
         if self.touched_threads:
-            await refresh_threads(self.conn, self.account_id, self.touched_threads)
+            await refresh_threads(self.conn, self.account_id, self.touched_threads, self.modseq)
+        else:
+            await self.conn.execute("UPDATE accounts SET modseq=? WHERE id=?", (self.modseq, self.account_id))
 
     # -- helpers
 
@@ -185,29 +180,57 @@ async def new_uidvalidity(conn: PgConn) -> int:
 
 
 async def apply_batches(
-    conn: PgConn, batches: Sequence[tuple[int, Sequence[Mutation]]]
+    conn: PgConn, batches: Sequence[tuple[int, Sequence[Mutation]]], *, isolate: bool = True
 ) -> list[list[Outcome] | Exception]:
     """Apply each account's batch under its own savepoint: a batch that fails is
-    rolled back alone and its slot holds the error."""
+    rolled back alone and its slot holds the error.
+
+    Without ``isolate`` (one batch alone) there is no savepoint: an error
+    propagates and rolls the whole transaction back.
+    """
+    # every account of the transaction is locked first, in id order, so that
+    # transactions overlapping on one database never deadlock; their MODSEQs
+    # and label roles come with the lock
+    modseqs: dict[int, int] = {}
+    roles: dict[int, dict[int, str | None]] = {}
+    for account_id, modseq, label_id, role in await conn.fetchall(
+        "WITH a AS (SELECT id, modseq FROM accounts WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE)"
+        " SELECT a.id, a.modseq, l.id, l.role FROM a LEFT JOIN labels l ON l.account_id=a.id",
+        (sorted({account_id for account_id, _ in batches}),),
+    ):
+        modseqs[account_id] = int(modseq)
+        known = roles.setdefault(account_id, {})
+        if label_id is not None:
+            known[label_id] = role
     results: list[list[Outcome] | Exception] = []
     for i, (account_id, mutations) in enumerate(batches):
         savepoint = f"b{i}"
-        await conn.execute(f"SAVEPOINT {savepoint}")
+        if isolate:
+            await conn.execute(f"SAVEPOINT {savepoint}")
         try:
-            tx = await Tx.begin(conn, account_id)
+            if account_id not in modseqs:
+                raise AccountNotFound(f"account {account_id} does not exist")
+            tx = Tx(conn, account_id, modseqs[account_id], dict(roles[account_id]))
             outcomes = [await apply_one(tx, m) for m in mutations]
             await tx.finish()
         except (asyncpg.PostgresError, KeyError) as exc:
+            if not isolate:
+                raise StoreError(f"postgresql: {exc}") from exc
             await conn.execute(f"ROLLBACK TO {savepoint}")
             await conn.execute(f"RELEASE {savepoint}")
             results.append(StoreError(f"postgresql: {exc}"))
             continue
         except Exception as exc:  # a typed mailcore error for this batch alone
+            if not isolate:
+                raise
             await conn.execute(f"ROLLBACK TO {savepoint}")
             await conn.execute(f"RELEASE {savepoint}")
             results.append(exc)
             continue
-        await conn.execute(f"RELEASE {savepoint}")
+        if isolate:
+            await conn.execute(f"RELEASE {savepoint}")
+        modseqs[account_id] = tx.modseq
+        roles[account_id] = tx._label_roles if tx._label_roles is not None else await tx.label_roles()
         results.append(outcomes)
     return results
 
@@ -237,51 +260,71 @@ async def apply_one(tx: Tx, m: Mutation) -> Outcome:
 
 
 async def find_thread(tx: Tx, r: MessageRecord) -> int:
+    """The conversation the message joins (created if none): two round trips.
+
+    One statement reads the conversations holding the message's keys and the
+    one it may join by subject; one more records its keys (and creates the
+    conversation when it joins none).
+    """
     conn = tx.conn
     keys = rules.thread_keys(r)
-    candidates: list[rules.ThreadCandidate] = []
-    for chunk in range(0, len(keys), 200):
-        part = keys[chunk : chunk + 200]
-        marks = ",".join("?" * len(part))
-        candidates.extend(
-            rules.ThreadCandidate(*row)
-            for row in (await conn.fetchall(
-                "SELECT DISTINCT t.id, t.thread_subject, t.last_date FROM msgids k JOIN threads t"
-                f" ON t.id=k.thread_id WHERE k.account_id=? AND k.msgid IN ({marks})",
-                (tx.account_id, *part),
-            ))
-        )
+    since = rules.subject_window_start(r)
+    rows = await conn.fetchall(
+        "SELECT DISTINCT true, t.id, t.thread_subject, t.last_date FROM msgids k JOIN threads t"
+        " ON t.id=k.thread_id WHERE k.account_id=? AND k.msgid = ANY(?::text[])"
+        " UNION ALL (SELECT false, id, thread_subject, last_date FROM threads"
+        " WHERE ? AND account_id=? AND thread_subject=? AND last_date>=?"
+        " ORDER BY last_date DESC LIMIT 1)",
+        (tx.account_id, keys, since is not None, tx.account_id, r.thread_subject, since or 0.0),
+    )
+    candidates = [rules.ThreadCandidate(tid, subject, last) for by_key, tid, subject, last in rows if by_key]
     thread_id = rules.choose_thread(r, candidates)
-    since = rules.subject_window_start(r) if thread_id is None else None
-    if since is not None:
-        row = (await conn.fetchone(
-            "SELECT id FROM threads WHERE account_id=? AND thread_subject=? AND last_date>=?"
-            " ORDER BY last_date DESC LIMIT 1",
-            (tx.account_id, r.thread_subject, since),
-        ))
-        thread_id = row[0] if row else None
     if thread_id is None:
-        thread_id = (await conn.fetchone(
-            "INSERT INTO threads(account_id, subject, thread_subject, last_date) VALUES (?,?,?,?) RETURNING id",
-            (tx.account_id, r.subject, r.thread_subject, r.internal_date),
-        ))[0]
-    (await conn.executemany(
-        "INSERT INTO msgids(account_id, msgid, thread_id) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-        [(tx.account_id, key, thread_id) for key in keys],
-    ))
-    assert thread_id is not None
-    return thread_id
+        by_subject = [tid for by_key, tid, _s, _l in rows if not by_key]
+        thread_id = by_subject[0] if by_subject else None
+    if thread_id is None:
+        row = await conn.fetchone(
+            "WITH t AS (INSERT INTO threads(account_id, subject, thread_subject, last_date)"
+            " VALUES (?,?,?,?) RETURNING id),"
+            " k AS (INSERT INTO msgids(account_id, msgid, thread_id)"
+            " SELECT ?, key, t.id FROM t, unnest(?::text[]) AS key ON CONFLICT DO NOTHING)"
+            " SELECT id FROM t",
+            (tx.account_id, r.subject, r.thread_subject, r.internal_date, tx.account_id, keys),
+        )
+        assert row is not None
+        return int(row[0])
+    await conn.execute(
+        "INSERT INTO msgids(account_id, msgid, thread_id) SELECT ?, key, ? FROM unnest(?::text[]) AS key"
+        " ON CONFLICT DO NOTHING",
+        (tx.account_id, thread_id, keys),
+    )
+    return int(thread_id)
 
 
 async def add_message(tx: Tx, r: MessageRecord) -> Outcome:
-    label_ids = await tx.own_labels(r.label_ids)
+    """Store a new message: its row, its UIDs in each label, its index entry,
+    all in one statement (after its conversation is found)."""
+    label_ids = sorted(await tx.own_labels(r.label_ids))
+    roles = await tx.label_roles()
     modseq = tx.next_modseq()
     thread_id = await find_thread(tx, r)
     seen = 1 if "\\Seen" in r.flags else 0
-    message_id = (await tx.conn.fetchone(
-        "INSERT INTO messages(account_id, thread_id, blob, size, internal_date, flags, seen, modseq,"
+    rows = await tx.conn.fetchall(
+        "WITH m AS (INSERT INTO messages(account_id, thread_id, blob, size, internal_date, flags, seen, modseq,"
         " message_id, in_reply_to, refs, subject, date, addrs, snippet, has_attachment, attachments,"
-        " envelope, bodystructure, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+        " envelope, bodystructure, body, labels) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id),"
+        # a new message is in no label yet: each label hands out its next UID
+        " l AS (UPDATE labels SET uidnext=uidnext+1, messages=messages+1, unseen=unseen+?, size=size+?,"
+        " highest_modseq=? WHERE id = ANY(?::bigint[]) RETURNING id, uidnext-1 AS uid),"
+        " mb AS (INSERT INTO memberships(label_id, uid, message_id) SELECT l.id, l.uid, m.id FROM l, m),"
+        " ip AS (INSERT INTO index_pending(message_id, account_id, kind, seq)"
+        " SELECT m.id, ?, 'doc', nextval('index_seq') FROM m),"
+        " c AS (INSERT INTO contacts(account_id, address, name, sent, received, last_date)"
+        " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::float8[])"
+        " ON CONFLICT(account_id, address) DO UPDATE SET name=coalesce(excluded.name, contacts.name),"
+        " sent=contacts.sent+excluded.sent, received=contacts.received+excluded.received,"
+        " last_date=greatest(contacts.last_date, excluded.last_date))"
+        " SELECT m.id, l.id, l.uid FROM m LEFT JOIN l ON true",
         (
             tx.account_id,
             thread_id,
@@ -303,38 +346,24 @@ async def add_message(tx: Tx, r: MessageRecord) -> Outcome:
             r.envelope,
             r.bodystructure,
             r.body,
+            " ".join(map(str, label_ids)),
+            0 if seen else 1,
+            r.size,
+            modseq,
+            label_ids,
+            tx.account_id,
+            tx.account_id,
+            *contact_rows(rules.contact_hits(r, (roles.get(lid) for lid in label_ids))),
         ),
-    ))[0]
-    uids: dict[tuple[int, int], int] = {}
-    conn = tx.conn
-    for label_id in sorted(label_ids):
-        # a new message is in no label yet: no membership check needed
-        uid = (await conn.fetchone(
-            "UPDATE labels SET uidnext=uidnext+1, messages=messages+1, unseen=unseen+?, size=size+?,"
-            " highest_modseq=? WHERE id=? RETURNING uidnext-1",
-            (0 if seen else 1, r.size, modseq, label_id),
-        ))[0]
-        await conn.execute(
-            "INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", (label_id, uid, message_id)
-        )
-        uids[(message_id, label_id)] = int(uid)
-    if label_ids:
-        await conn.execute(
-            "UPDATE messages SET labels=? WHERE id=?", (" ".join(map(str, sorted(label_ids))), message_id)
-        )
-    tx.touched_threads[thread_id] = modseq
-    await conn.execute(
-        "INSERT INTO index_pending(message_id, account_id, kind, seq) VALUES (?,?,?,?)"
-        " ON CONFLICT(message_id) DO UPDATE SET account_id=excluded.account_id, kind=excluded.kind,"
-        " seq=excluded.seq",
-        (message_id, tx.account_id, "doc", await tx.next_index_seq()),
     )
-    await count_contacts(tx, r, label_ids)
+    message_id = int(rows[0][0])
+    uids = {(message_id, int(label_id)): int(uid) for _m, label_id, uid in rows if label_id is not None}
+    tx.touched_threads[thread_id] = modseq
     return Outcome(
         modseq=modseq,
         message_ids=(message_id,),
         thread_ids=(thread_id,),
-        label_ids=tuple(sorted(label_ids)),
+        label_ids=tuple(label_ids),
         uids=uids,
     )
 
@@ -553,10 +582,18 @@ async def delete_label(tx: Tx, label_id: int) -> Outcome:
     )
 
 
-async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int]) -> None:
-    """Store the summary rows of the conversations a batch touched."""
-    for thread_id, modseq in touched.items():
-        members = [
+async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int], modseq: int) -> None:
+    """Store the summary rows of the conversations a batch touched (and the
+    account's MODSEQ): one read of their messages, then at most two
+    statements whatever their number."""
+    thread_ids = sorted(touched)
+    members: dict[int, list[rules.ThreadMember]] = {tid: [] for tid in thread_ids}
+    for thread_id, subject, date, seen, flags, has_att, snippet, addrs, labels in await conn.fetchall(
+        "SELECT thread_id, subject, internal_date, seen, flags, has_attachment, snippet, addrs, labels"
+        " FROM messages WHERE thread_id = ANY(?::bigint[]) ORDER BY thread_id, internal_date, id",
+        (thread_ids,),
+    ):
+        members[thread_id].append(
             rules.ThreadMember(
                 subject=subject,
                 internal_date=date,
@@ -567,56 +604,83 @@ async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int]
                 from_=dec_addrs(json.loads(addrs).get("from", [])),
                 label_ids=label_set(labels),
             )
-            for subject, date, seen, flags, has_att, snippet, addrs, labels in (await conn.fetchall(
-                "SELECT subject, internal_date, seen, flags, has_attachment, snippet, addrs, labels"
-                " FROM messages WHERE thread_id=? ORDER BY internal_date, id",
-                (thread_id,),
-            ))
-        ]
-        row = rules.summarize_thread(members)
-        await conn.execute("DELETE FROM thread_labels WHERE thread_id=?", (thread_id,))
-        await conn.execute("DELETE FROM thread_all WHERE thread_id=? AND account_id=?", (thread_id, account_id))
+        )
+    empty: list[int] = []
+    updates: list[tuple[object, ...]] = []
+    by_label: list[tuple[int, float, int]] = []
+    for thread_id in thread_ids:
+        row = rules.summarize_thread(members[thread_id])
         if row is None:
-            await conn.execute("DELETE FROM threads WHERE id=?", (thread_id,))
-            await conn.execute("DELETE FROM msgids WHERE thread_id=?", (thread_id,))
+            empty.append(thread_id)
             continue
+        updates.append((
+            thread_id,
+            row.subject,
+            row.last_date,
+            row.message_count,
+            row.unread_count,
+            1 if row.flagged else 0,
+            1 if row.has_attachment else 0,
+            row.snippet,
+            json.dumps([[p.name, p.address] for p in row.participants]),
+            json.dumps(sorted(row.label_ids)),
+            touched[thread_id],
+        ))
+        by_label.extend((lid, row.last_date, thread_id) for lid in sorted(row.label_ids))
+    columns: list[Sequence[object]] = list(zip(*updates, strict=True)) if updates else [[] for _ in range(11)]
+    await conn.execute(
+        "WITH ua AS (UPDATE accounts SET modseq=? WHERE id=?),"
+        " dl AS (DELETE FROM thread_labels WHERE thread_id = ANY(?::bigint[])),"
+        " da AS (DELETE FROM thread_all WHERE thread_id = ANY(?::bigint[]) AND account_id=?),"
+        " dt AS (DELETE FROM threads WHERE id = ANY(?::bigint[])),"
+        " dk AS (DELETE FROM msgids WHERE thread_id = ANY(?::bigint[]))"
+        " UPDATE threads AS t SET subject=u.subject, last_date=u.last_date, message_count=u.message_count,"
+        " unread_count=u.unread_count, flagged=u.flagged, has_attachment=u.has_attachment, snippet=u.snippet,"
+        " participants=u.participants, label_ids=u.label_ids, modseq=u.modseq"
+        " FROM unnest(?::bigint[], ?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::int[], ?::int[],"
+        " ?::text[], ?::text[], ?::text[], ?::bigint[]) AS u(id, subject, last_date, message_count,"
+        " unread_count, flagged, has_attachment, snippet, participants, label_ids, modseq) WHERE t.id=u.id",
+        (modseq, account_id, thread_ids, thread_ids, account_id, empty, empty, *(list(c) for c in columns)),
+    )
+    if updates:
+        # after the deletes above: a summary keeps its (label, date, thread) keys
         await conn.execute(
-            "UPDATE threads SET subject=?, last_date=?, message_count=?, unread_count=?, flagged=?,"
-            " has_attachment=?, snippet=?, participants=?, label_ids=?, modseq=? WHERE id=?",
+            "WITH a AS (INSERT INTO thread_all(account_id, last_date, thread_id)"
+            " SELECT ?, d, t FROM unnest(?::float8[], ?::bigint[]) AS x(d, t))"
+            " INSERT INTO thread_labels(label_id, last_date, thread_id)"
+            " SELECT l, d, t FROM unnest(?::bigint[], ?::float8[], ?::bigint[]) AS y(l, d, t)",
             (
-                row.subject,
-                row.last_date,
-                row.message_count,
-                row.unread_count,
-                1 if row.flagged else 0,
-                1 if row.has_attachment else 0,
-                row.snippet,
-                json.dumps([[p.name, p.address] for p in row.participants]),
-                json.dumps(sorted(row.label_ids)),
-                modseq,
-                thread_id,
+                account_id,
+                [u[2] for u in updates],
+                [u[0] for u in updates],
+                [b[0] for b in by_label],
+                [b[1] for b in by_label],
+                [b[2] for b in by_label],
             ),
         )
-        (await conn.executemany(
-            "INSERT INTO thread_labels(label_id, last_date, thread_id) VALUES (?,?,?)",
-            [(lid, row.last_date, thread_id) for lid in sorted(row.label_ids)],
-        ))
-        await conn.execute(
-            "INSERT INTO thread_all(account_id, last_date, thread_id) VALUES (?,?,?)",
-            (account_id, row.last_date, thread_id),
-        )
 
 
-async def count_contacts(tx: Tx, r: MessageRecord, label_ids: list[int]) -> None:
-    roles = await tx.label_roles()
-    await tx.conn.executemany(
-        "INSERT INTO contacts(account_id, address, name, sent, received, last_date) VALUES (?,?,?,?,?,?)"
-        " ON CONFLICT(account_id, address) DO UPDATE SET name=coalesce(excluded.name, contacts.name),"
-        " sent=contacts.sent+excluded.sent, received=contacts.received+excluded.received,"
-        " last_date=greatest(contacts.last_date, excluded.last_date)",
-        [
-            (tx.account_id, hit.address, hit.name, hit.sent, hit.received, hit.date)
-            for hit in rules.contact_hits(r, (roles.get(lid) for lid in label_ids))
-        ],
+def contact_rows(hits: Iterable[rules.ContactHit]) -> tuple[list[object], ...]:
+    """Contact hits as columns (address, name, sent, received, date), one row
+    per address, so that one upsert statement can take them all: counts add
+    up, the latest date and the last name given win."""
+    merged: dict[str, rules.ContactHit] = {}
+    for hit in hits:
+        was = merged.get(hit.address)
+        if was is not None:
+            hit = rules.ContactHit(
+                hit.address,
+                hit.name if hit.name is not None else was.name,
+                was.sent + hit.sent,
+                was.received + hit.received,
+                max(was.date, hit.date),
+            )
+        merged[hit.address] = hit
+    rows = merged.values()
+    return (
+        [h.address for h in rows],
+        [h.name for h in rows],
+        [h.sent for h in rows],
+        [h.received for h in rows],
+        [h.date for h in rows],
     )
-

@@ -58,6 +58,9 @@ from mailcore.store.meta import (
 class SQLiteMetaStore:
     """MetaStore on one SQLite file (``meta.db`` in the data directory)."""
 
+    #: SQLite has one writer at a time; group commit is what makes it fast.
+    write_concurrency = 1
+
     def __init__(self, path: Path | str, *, readers: int = 3) -> None:
         self.db = SQLiteDatabase(path, synchronous="FULL", readers=readers, schema=SCHEMA)
 
