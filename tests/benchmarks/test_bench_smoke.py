@@ -55,6 +55,9 @@ FIGURES: dict[str, list[str]] = {
     "smtp_bench": ["smtp_msgs_per_s_c16", "smtp_idle_conn_kb", "smtp_vs_aiosmtpd_ratio"],
     "imap_bench": [
         "imap_fetch_all_10k_ms",
+        "imap_login_select_ms",
+        "imap_fetch_flags_10k_ms",
+        "imap_store_range_10k_ms",
         "imap_append_per_s",
         "imap_idle_push_p99_ms",
         "imap_idle_kb_per_conn",

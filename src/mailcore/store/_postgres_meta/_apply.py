@@ -631,7 +631,10 @@ async def refresh_threads(conn: PgConn, account_id: int, touched: dict[int, int]
     await conn.execute(
         "WITH ua AS (UPDATE accounts SET modseq=? WHERE id=?),"
         " dl AS (DELETE FROM thread_labels WHERE thread_id = ANY(?::bigint[])),"
-        " da AS (DELETE FROM thread_all WHERE thread_id = ANY(?::bigint[]) AND account_id=?),"
+        # thread_all is keyed by (account, date, thread): the date the summary
+        # had is the conversation's last_date until this statement updates it
+        " da AS (DELETE FROM thread_all a USING threads o WHERE o.id = ANY(?::bigint[]) AND a.account_id=?"
+        " AND a.last_date=o.last_date AND a.thread_id=o.id),"
         " dt AS (DELETE FROM threads WHERE id = ANY(?::bigint[])),"
         " dk AS (DELETE FROM msgids WHERE thread_id = ANY(?::bigint[]))"
         " UPDATE threads AS t SET subject=u.subject, last_date=u.last_date, message_count=u.message_count,"
