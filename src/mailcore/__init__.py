@@ -33,6 +33,7 @@ from mailcore.errors import (
     StoreError,
     ThreadNotFound,
     TooManyAttempts,
+    Unavailable,
 )
 from mailcore.model import (
     SYSTEM_LABELS,
@@ -108,6 +109,7 @@ __all__ = [
     "Thread",
     "ThreadNotFound",
     "TooManyAttempts",
+    "Unavailable",
     "ThreadPage",
     "ThreadSummary",
     "__version__",

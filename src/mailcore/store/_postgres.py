@@ -23,6 +23,21 @@ from mailcore.errors import StoreError, Unavailable
 
 T = TypeVar("T")
 
+#: Errors that say the server is lost, refused, restarting or overloaded, or
+#: that a transaction lost a race it may win next time: the operation had no
+#: effect and may succeed later (:class:`~mailcore.errors.Unavailable`).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out (TimeoutError is one)
+    asyncpg.InterfaceError,  # "connection is closed", a pool being reset
+    asyncpg.PostgresConnectionError,  # class 08: the connection broke mid-call
+    asyncpg.InsufficientResourcesError,  # class 53: too many connections, disk full
+    asyncpg.OperatorInterventionError,  # class 57: shutdown, cannot connect now
+    asyncpg.TransactionRollbackError,  # class 40: serialization failure, deadlock
+)
+
+#: Seconds to open a new connection before the server counts as unreachable.
+CONNECT_TIMEOUT = 10.0
+
 
 @functools.lru_cache(maxsize=2048)
 def numbered(sql: str) -> str:
@@ -88,25 +103,32 @@ class PgDatabase:
         *,
         schema: str | None = None,
         migrations: Sequence[str] = (),
-        min_size: int = 1,
+        min_size: int = 0,
         max_size: int = 10,
     ) -> PgDatabase:
         """Connect, create ``schema`` if named (and use it), and run the
-        migrations not yet applied, in order, under an advisory lock."""
+        migrations not yet applied, in order, under an advisory lock.
+
+        The pool opens connections on demand (``min_size`` 0 by default), so a
+        server lost and back again is simply reconnected by the next call;
+        until then each call raises :class:`~mailcore.errors.Unavailable`.
+        """
         settings = {"search_path": schema} if schema else {}
 
         async def connect() -> asyncpg.Pool:
             if schema:
-                conn = await asyncpg.connect(dsn)
+                conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
                 try:
                     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 finally:
                     await conn.close()
-            return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, server_settings=settings)
+            return await asyncpg.create_pool(
+                dsn, min_size=min_size, max_size=max_size, server_settings=settings, timeout=CONNECT_TIMEOUT
+            )
 
         try:
             pool = await bridge.call(connect)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (*TRANSIENT, asyncpg.PostgresError) as exc:
             raise Unavailable(f"postgresql: cannot connect: {exc}") from exc
         db = cls(pool, bridge)
         if migrations:
@@ -127,7 +149,7 @@ class PgDatabase:
                 with trio.CancelScope(shield=True):
                     return await self._bridge.call(on_asyncio)
             return await self._bridge.call(on_asyncio)
-        except (asyncpg.InterfaceError, asyncpg.CannotConnectNowError, OSError) as exc:
+        except TRANSIENT as exc:
             raise Unavailable(f"postgresql: {exc}") from exc
         except asyncpg.PostgresError as exc:
             raise StoreError(f"postgresql: {exc}") from exc

@@ -21,6 +21,11 @@ from mailcore.errors import StoreError, Unavailable
 
 T = TypeVar("T")
 
+#: Seconds to open a connection, and to wait for a command's answer, before
+#: the server counts as lost (the pool reconnects on the next command).
+CONNECT_TIMEOUT = 10.0
+COMMAND_TIMEOUT = 30.0
+
 
 class RedisClient:
     """One connection pool to a Redis server, used from trio."""
@@ -33,7 +38,9 @@ class RedisClient:
     @classmethod
     async def open(cls, bridge: Bridge, url: str, *, prefix: str = "mailcore:") -> RedisClient:
         async def connect() -> redis.asyncio.Redis:
-            client = redis.asyncio.Redis.from_url(url)
+            client = redis.asyncio.Redis.from_url(
+                url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=COMMAND_TIMEOUT
+            )
             await client.ping()
             return client
 
