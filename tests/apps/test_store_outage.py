@@ -26,7 +26,7 @@ from mailcore._bridge import open_bridge
 from mailcore_apps.imapd import serve as serve_imap
 from mailcore_apps.webapi import create_app
 from tests.apps.imapd.client import RawClient, Server
-from tests.apps.smtpd.client import Client, Reply, start_smtpd
+from tests.apps.smtpd.client import Client, Reply, login, start_smtpd
 from tests.apps.webapi.client import ApiClient
 from tests.conftest import make_config
 from tests.proxy import Proxy, port_of
@@ -130,6 +130,13 @@ async def test_lost_servers_give_temporary_errors_and_nothing_acknowledged_is_lo
                 assert (lost.code, lost.enhanced) == (451, "4.3.0"), lost
                 refused = await _smtp_send(smtp, "refused at RCPT")
                 assert (refused.code, refused.enhanced) == (451, "4.3.0"), refused
+                submission = await Client.connect(smtp_ports.submission)
+                await submission.greet()
+                await submission.starttls()
+                assert (await submission.command("EHLO client.test")).code == 250
+                auth = await login(submission)
+                assert (auth.code, auth.enhanced) == (454, "4.7.0"), auth
+                await submission.aclose()
                 for command in (b"STATUS INBOX (MESSAGES)", b'LIST "" "*"', b"NOOP"):
                     _, tagged = await imap.command(command)
                     if command != b"NOOP":  # NOOP needs no store: its updates wait
