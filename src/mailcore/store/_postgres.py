@@ -102,12 +102,13 @@ class PgDatabase:
         dsn: str,
         *,
         schema: str | None = None,
-        migrations: Sequence[str] = (),
+        create_schema: bool = True,
         min_size: int = 0,
         max_size: int = 10,
     ) -> PgDatabase:
-        """Connect, create ``schema`` if named (and use it), and run the
-        migrations not yet applied, in order, under an advisory lock.
+        """Connect, create ``schema`` if named (unless ``create_schema`` is
+        false) and use it. The adapter then brings its tables up to date
+        (:mod:`mailcore.store._postgres_migrations`).
 
         The pool opens connections on demand (``min_size`` 0 by default), so a
         server lost and back again is simply reconnected by the next call;
@@ -116,24 +117,28 @@ class PgDatabase:
         settings = {"search_path": schema} if schema else {}
 
         async def connect() -> asyncpg.Pool:
-            if schema:
+            if schema and create_schema:
                 conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
                 try:
                     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 finally:
                     await conn.close()
-            return await asyncpg.create_pool(
+            pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, server_settings=settings, timeout=CONNECT_TIMEOUT
             )
+            try:
+                async with pool.acquire() as probe:  # an unreachable server is said now, not at first use
+                    await probe.fetchval("SELECT 1")
+            except BaseException:
+                await pool.close()
+                raise
+            return pool
 
         try:
             pool = await bridge.call(connect)
         except (*TRANSIENT, asyncpg.PostgresError) as exc:
             raise Unavailable(f"postgresql: cannot connect: {exc}") from exc
-        db = cls(pool, bridge)
-        if migrations:
-            await db.write(functools.partial(_migrate, migrations))
-        return db
+        return cls(pool, bridge)
 
     async def _run(self, fn: Callable[[PgConn], Awaitable[T]], *, write: bool) -> T:
         async def on_asyncio() -> T:
@@ -169,18 +174,3 @@ class PgDatabase:
     async def aclose(self) -> None:
         with trio.CancelScope(shield=True):
             await self._bridge.call(self._pool.close)
-
-
-async def _migrate(migrations: Sequence[str], conn: PgConn) -> None:
-    await conn.raw.execute("SELECT pg_advisory_xact_lock(4242001)")
-    await conn.raw.execute(
-        "CREATE TABLE IF NOT EXISTS mailcore_schema(version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
-    )
-    done = {r[0] for r in await conn.fetchall("SELECT version FROM mailcore_schema")}
-    for version, ddl in enumerate(migrations, start=1):
-        if version in done:
-            continue
-        await conn.raw.execute(ddl)
-        await conn.execute(
-            "INSERT INTO mailcore_schema(version, applied) VALUES (?, extract(epoch from now()))", (version,)
-        )
