@@ -23,6 +23,8 @@ class Proxy:
         self.port = 0
         self.open = True
         self._scopes: set[trio.CancelScope] = set()
+        self._flowing = trio.Event()
+        self._flowing.set()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         [listener] = await trio.open_tcp_listeners(0, host="127.0.0.1")
@@ -38,6 +40,12 @@ class Proxy:
 
     def restore(self) -> None:
         self.open = True
+        self._flowing.set()
+
+    def freeze(self) -> None:
+        """Stop forwarding bytes, closing nothing: a server that went silent
+        (a network partition), which only a timeout can tell."""
+        self._flowing = trio.Event()
 
     async def _handle(self, client: trio.SocketStream) -> None:
         try:
@@ -56,10 +64,10 @@ class Proxy:
         finally:
             await trio.aclose_forcefully(client)
 
-    @staticmethod
-    async def _pump(source: trio.SocketStream, sink: trio.SocketStream, done: trio.CancelScope) -> None:
+    async def _pump(self, source: trio.SocketStream, sink: trio.SocketStream, done: trio.CancelScope) -> None:
         try:
             while data := await source.receive_some(65536):
+                await self._flowing.wait()
                 await sink.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             pass

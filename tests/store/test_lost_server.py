@@ -18,6 +18,7 @@ from mailcore._bridge import open_bridge
 from mailcore.errors import Unavailable
 from mailcore.model import ChangeEvent, ChangeKind
 from mailcore.store import PostgresMetaStore, RedisBus, RedisCache
+from mailcore.store._postgres import PgConn, PgDatabase
 from mailcore.store._sqlite import SQLiteDatabase
 from tests.proxy import Proxy, port_of
 from tests.servers import new_prefix, new_schema, require_postgres, require_redis
@@ -151,3 +152,27 @@ async def test_sqlite_database_locked_by_another_process_is_unavailable(tmp_path
         other.close()
         await db.aclose()
 
+
+
+async def test_a_silent_postgres_server_times_out_as_unavailable_and_is_reconnected() -> None:
+    url, schema = require_postgres(), new_schema()
+    with trio.fail_after(60):
+        async with open_bridge() as bridge, _proxied(url) as proxy:
+            db = await PgDatabase.open(
+                bridge, f"postgresql://postgres@127.0.0.1:{proxy.port}/test", schema=schema, command_timeout=1.0
+            )
+            try:
+                assert await db.read(_one) == 1
+                proxy.freeze()
+                with pytest.raises(Unavailable):
+                    await db.read(_one)
+                proxy.restore()
+                assert await _recovered(lambda: db.read(_one)) == 1
+            finally:
+                await db.aclose()
+                await bridge.call(_drop, url, schema)
+
+
+async def _one(conn: PgConn) -> int:
+    row = await conn.fetchone("SELECT 1")
+    return int(row[0])

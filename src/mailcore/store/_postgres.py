@@ -37,6 +37,9 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 #: Seconds to open a new connection before the server counts as unreachable.
 CONNECT_TIMEOUT = 10.0
+#: Seconds one statement may wait for the server: past it a silent server (a
+#: network partition sends no reset) counts as lost instead of hanging a door.
+COMMAND_TIMEOUT = 60.0
 
 
 @functools.lru_cache(maxsize=2048)
@@ -105,6 +108,7 @@ class PgDatabase:
         create_schema: bool = True,
         min_size: int = 0,
         max_size: int = 10,
+        command_timeout: float = COMMAND_TIMEOUT,
     ) -> PgDatabase:
         """Connect, create ``schema`` if named (unless ``create_schema`` is
         false) and use it. The adapter then brings its tables up to date
@@ -124,7 +128,12 @@ class PgDatabase:
                 finally:
                     await conn.close()
             pool = await asyncpg.create_pool(
-                dsn, min_size=min_size, max_size=max_size, server_settings=settings, timeout=CONNECT_TIMEOUT
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                server_settings=settings,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=command_timeout,
             )
             try:
                 async with pool.acquire() as probe:  # an unreachable server is said now, not at first use

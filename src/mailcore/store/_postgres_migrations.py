@@ -30,6 +30,8 @@ from mailcore.store._postgres import PgConn, PgDatabase
 
 #: The advisory lock every migration run of an installation takes.
 ADVISORY_LOCK = 4242001
+#: Seconds one migration may run (rewriting a large table takes long).
+MIGRATION_TIMEOUT = 6 * 3600.0
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS mailcore_migrations(
@@ -154,7 +156,7 @@ async def apply_pending(
                 )
                 if done:
                     return False
-                await conn.raw.execute(schema.migrations[version - 1])
+                await conn.raw.execute(schema.migrations[version - 1], timeout=MIGRATION_TIMEOUT)
                 await conn.execute(
                     "INSERT INTO mailcore_migrations(component, version, name, applied)"
                     " VALUES (?, ?, ?, extract(epoch from now()))",
