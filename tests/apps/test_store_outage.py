@@ -10,6 +10,7 @@ PostgreSQL and Redis are reached through a TCP proxy owned by the test
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -179,3 +180,69 @@ async def test_lost_servers_give_temporary_errors_and_nothing_acknowledged_is_lo
             proxies.cancel_scope.cancel()
     tracebacks = [r for r in caplog.records if r.exc_info and r.exc_info[0] is not None]
     assert not tracebacks, [(r.name, r.getMessage()) for r in tracebacks]
+
+
+async def test_the_push_channel_closes_with_try_again_later_and_catches_up_after(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import httpx
+    from trio_websocket import ConnectionClosed, open_websocket_url
+
+    from mailcore_apps.webapi import door
+
+    pg = Proxy("127.0.0.1", port_of(require_postgres()))
+    redis = Proxy("127.0.0.1", port_of(require_redis()))
+    with trio.fail_after(60):
+        async with trio.open_nursery() as proxies:
+            await proxies.start(pg.run)
+            await proxies.start(redis.run)
+            async with _engine_through(pg, redis, tmp_path) as engine, trio.open_nursery() as doors:
+                await engine.add_domain("example.com")
+                await engine.create_account("bob@example.com", "bob-password", "Bob")
+                [base] = await doors.start(door.serve, engine, [mailcore.Listener("http", "127.0.0.1", 0)])
+                async with httpx.AsyncClient(base_url=base) as http:
+                    login = await http.post(
+                        "/api/v1/auth/login", json={"username": "bob@example.com", "password": "bob-password"}
+                    )
+                token = login.json()["access_token"]
+                url = base.replace("http://", "ws://") + f"/api/v1/ws?access_token={token}"
+                async with open_websocket_url(url) as ws:
+                    hello = json.loads(await ws.get_message())
+                    pg.cut()
+                    redis.cut()
+                    await ws.send_message(json.dumps({"type": "ping"}))
+                    with pytest.raises(ConnectionClosed) as closed:
+                        while True:
+                            await ws.get_message()
+                    assert closed.value.reason.code == 1013
+                pg.restore()
+                redis.restore()
+                await engine_deliver_eventually(engine)
+
+                async def reconnect() -> dict[str, object]:
+                    try:
+                        async with open_websocket_url(url + f"&since={hello['modseq']}") as again:
+                            first = json.loads(await again.get_message())
+                            second: dict[str, object] = json.loads(await again.get_message())
+                            assert first["type"] == "hello"
+                            return second
+                    except ConnectionClosed:
+                        return {}
+
+                caught_up = await _eventually(reconnect, bool)
+                assert caught_up["type"] in ("thread_updated", "resync"), caught_up
+                doors.cancel_scope.cancel()
+            proxies.cancel_scope.cancel()
+    tracebacks = [r for r in caplog.records if r.exc_info and r.exc_info[0] is not None]
+    assert not tracebacks, [(r.name, r.getMessage()) for r in tracebacks]
+
+
+async def engine_deliver_eventually(engine: mailcore.Engine) -> None:
+    async def deliver() -> bool:
+        try:
+            await engine.deliver(_message("while away"), ["bob@example.com"])
+        except mailcore.Unavailable:
+            return False
+        return True
+
+    await _eventually(deliver, bool)
