@@ -168,6 +168,9 @@ async def test_a_silent_postgres_server_times_out_as_unavailable_and_is_reconnec
                     await db.read(_one)
                 proxy.restore()
                 assert await _recovered(lambda: db.read(_one)) == 1
+                proxy.freeze()
+                with trio.fail_after(8):  # shutting down does not wait on a silent server
+                    await db.aclose()
             finally:
                 await db.aclose()
                 await bridge.call(_drop, url, schema)

@@ -40,6 +40,8 @@ CONNECT_TIMEOUT = 10.0
 #: Seconds one statement may wait for the server: past it a silent server (a
 #: network partition sends no reset) counts as lost instead of hanging a door.
 COMMAND_TIMEOUT = 60.0
+#: Seconds closing the pool waits for the server before dropping the connections.
+CLOSE_TIMEOUT = 5.0
 
 
 @functools.lru_cache(maxsize=2048)
@@ -181,5 +183,13 @@ class PgDatabase:
         return await self._run(fn, write=True)
 
     async def aclose(self) -> None:
+        """Close the connections, gracefully if the server answers in time;
+        a lost server's are dropped, so that shutting down never waits on it."""
         with trio.CancelScope(shield=True):
-            await self._bridge.call(self._pool.close)
+            with trio.move_on_after(CLOSE_TIMEOUT):
+                try:
+                    await self._bridge.call(self._pool.close)
+                    return
+                except TRANSIENT:
+                    pass
+            self._pool.terminate()

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import redis.asyncio
 import redis.exceptions
+import trio
 
 from mailcore._bridge import Bridge
 from mailcore.errors import StoreError, Unavailable
@@ -25,6 +26,8 @@ T = TypeVar("T")
 #: the server counts as lost (the pool reconnects on the next command).
 CONNECT_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 30.0
+#: Seconds closing waits for a server that does not answer.
+CLOSE_TIMEOUT = 5.0
 
 
 class RedisClient:
@@ -66,7 +69,8 @@ class RedisClient:
         async def close(client: Any) -> None:
             await client.aclose()
 
-        try:
-            await self.bridge.call(close, self.client)
-        except (OSError, redis.exceptions.RedisError):  # closing a lost connection
-            pass
+        with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+            try:
+                await self.bridge.call(close, self.client)
+            except (OSError, redis.exceptions.RedisError):  # closing a lost connection
+                pass
