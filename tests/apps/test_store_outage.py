@@ -113,7 +113,12 @@ async def test_lost_servers_give_temporary_errors_and_nothing_acknowledged_is_lo
                 bound = await doors.start(functools.partial(serve_imap, engine, listeners))
                 imap_ports = {b.role: b.port for b in bound}
                 cert = engine.config.data_dir / "tls" / "selfsigned-cert.pem"
-                imap = await RawClient.connect(Server(imap_ports["imap"], imap_ports["imaps"], str(cert)))
+                imap_server = Server(imap_ports["imap"], imap_ports["imaps"], str(cert))
+                imap = await RawClient.connect(imap_server)
+                idling = await RawClient.connect(imap_server)
+                await idling.ok(b"SELECT INBOX")
+                await idling.send(b"i1 IDLE\r\n")
+                assert (await idling.line()).startswith(b"+ ")
                 await imap.ok(b"SELECT INBOX")
                 api = await ApiClient.login(create_app(engine), "bob@example.com", "bob-password")
                 smtp = await Client.connect(smtp_ports.smtp)
@@ -152,6 +157,13 @@ async def test_lost_servers_give_temporary_errors_and_nothing_acknowledged_is_lo
                 redis.restore()
 
                 after = await _eventually(lambda: _smtp_send(smtp, "after the outage"), lambda r: r.code == 250)
+                # the IDLE session lived through the outage and hears of the new mail
+                with trio.fail_after(15):
+                    while not (await idling.line()).endswith(b" EXISTS"):
+                        pass
+                await idling.send(b"DONE\r\n")
+                assert (await idling.until(b"i1"))[1].startswith(b"i1 OK")
+                await idling.aclose()
                 assert after.code == 250
                 untagged, _ = await _eventually(
                     lambda: imap.command(b"STATUS INBOX (MESSAGES)"), lambda r: b" OK " in r[1]
