@@ -54,7 +54,9 @@ def _reply(exc: Exception) -> tuple[Status, str | bytes | None, str]:
         case mailcore.InvalidArgument():
             return "NO", "CANNOT", str(exc) or "Invalid argument"
         case mailcore.StoreError():
-            return "NO", "UNAVAILABLE", "Temporary failure; try again"
+            # RFC 5530: the server cannot reach what it needs now; the
+            # session goes on and the same command may succeed later
+            return "NO", "UNAVAILABLE", "Temporary failure; try again later"
         case mailcore.MailcoreError():
             return "NO", "SERVERBUG", str(exc) or "Server error"
         case ValueError():

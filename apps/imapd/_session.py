@@ -305,6 +305,11 @@ class Session:
         except mailcore.LabelNotFound:
             view.vanish_all()
             return
+        except mailcore.Unavailable:
+            # the store is lost for now: the updates wait for a later command
+            self._dirty = True
+            self._resync = self._resync or resync
+            raise
         view.apply_changes(changes)
 
     async def announce(self, *, allow_expunge: bool) -> None:
@@ -312,7 +317,10 @@ class Session:
         view = self.selected
         if view is None:
             return
-        await self.refresh()
+        try:
+            await self.refresh()
+        except mailcore.Unavailable:
+            return  # the command itself answers NO [UNAVAILABLE] if it needs the store
         for line in view.take_updates(
             allow_expunge=allow_expunge,
             qresync=self.server.qresync,

@@ -46,6 +46,8 @@ def reply_for(error: BaseException, stage: Stage) -> Reply:
             return Reply(454, "4.7.0", "Too many failed authentication attempts, try again later")
         case mailcore.AuthenticationFailed():
             return replies.AUTH_FAILED
+        case mailcore.Unavailable() if stage is Stage.AUTH:
+            return Reply(454, "4.7.0", "Temporary authentication failure")  # RFC 4954
         case mailcore.SenderNotAllowed():
             if stage is Stage.DATA:
                 return FROM_HEADER_REFUSED

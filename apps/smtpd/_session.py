@@ -172,7 +172,9 @@ class Session:
             refusal = await self.policy.message(event, self.submitter, trace)
         except Exception as exc:
             refusal = reply_for(exc, Stage.DATA)
-            if refusal.code == 451:
+            if isinstance(exc, mailcore.Unavailable):
+                log.warning("%s: delivery from %s deferred: %s", trace.queue_id, self.peer_ip, exc)
+            elif refusal.code == 451:
                 log.exception("%s: delivery from %s failed", trace.queue_id, self.peer_ip)
         if refusal is not None:
             return conn.reject(refusal)

@@ -18,6 +18,8 @@ import attrs
 import mailcore
 
 PROBLEM_BASE = "https://mailcore.dev/problems/"
+#: Seconds a client should wait before retrying a 503.
+RETRY_AFTER_UNAVAILABLE = 5
 CONTENT_TYPE = "application/problem+json"
 
 
@@ -135,6 +137,7 @@ def from_mailcore(exc: mailcore.MailcoreError, *, field: str | None = None) -> P
                 return Problem("validation", f"{field}: {exc}", errors=[FieldError(field, str(exc))])
             return Problem("invalid-argument", str(exc) or None)
         case mailcore.Closed() | mailcore.StoreError():
-            return Problem("unavailable")
+            # a lost store server usually comes back within seconds
+            return Problem("unavailable", headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)})
         case _:
             return Problem("internal")

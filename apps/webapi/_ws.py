@@ -26,6 +26,8 @@ it never reaches a log (the access log records paths only). The socket is
 closed with code 4001 when the token expires (reconnect with a fresh one) or
 when its session is revoked (a logout, in any process): that is checked when
 a message arrives from the client and every :data:`SESSION_CHECK_SECONDS`.
+When a store's server is lost the socket is closed with 1013 (try again
+later); the client reconnects with ``since`` and catches up.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ log = logging.getLogger("mailcore.webapi.ws")
 
 CATCH_UP_LIMIT = 1000
 CLOSE_TOKEN_EXPIRED = 4001
+#: RFC 6455 registry: "Try Again Later"
+CLOSE_TRY_AGAIN_LATER = 1013
 #: seconds between two checks that the socket's session was not revoked
 SESSION_CHECK_SECONDS = 30.0
 
@@ -171,21 +175,29 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
             await trio.sleep(SESSION_CHECK_SECONDS)
             await check_session()
 
-    async with engine.watch(account_id) as events, trio.open_nursery() as nursery:
-        nursery.start_soon(read_client)
-        nursery.start_soon(watch_session)
-        with scope:
-            highest = await engine.highest_modseq(account_id)
-            await send({"type": "hello", "modseq": highest})
-            if since is not None:
-                missed = await _catch_up(engine, account_id, since, highest)
-                if missed is not None:
-                    await send(missed)
-            async for ev in events:
-                if ev.kind is not mailcore.ChangeKind.RESYNC and ev.modseq <= highest:
-                    continue  # already covered by hello / catch-up
-                await send(await event_json(engine, ev))
-        if scope.cancelled_caught:
-            await websocket.close(CLOSE_TOKEN_EXPIRED, "session revoked" if revoked else "token expired")
-        nursery.cancel_scope.cancel()
+    try:
+        async with engine.watch(account_id) as events, trio.open_nursery() as nursery:
+            nursery.start_soon(read_client)
+            nursery.start_soon(watch_session)
+            with scope:
+                highest = await engine.highest_modseq(account_id)
+                await send({"type": "hello", "modseq": highest})
+                if since is not None:
+                    missed = await _catch_up(engine, account_id, since, highest)
+                    if missed is not None:
+                        await send(missed)
+                async for ev in events:
+                    if ev.kind is not mailcore.ChangeKind.RESYNC and ev.modseq <= highest:
+                        continue  # already covered by hello / catch-up
+                    await send(await event_json(engine, ev))
+            if scope.cancelled_caught:
+                await websocket.close(CLOSE_TOKEN_EXPIRED, "session revoked" if revoked else "token expired")
+            nursery.cancel_scope.cancel()
+    except* mailcore.StoreError as group:
+        log.warning("push channel of account %s closed: %s", account_id, group.exceptions[0])
+        with trio.move_on_after(5):
+            try:
+                await websocket.close(CLOSE_TRY_AGAIN_LATER, "storage temporarily unavailable")
+            except Exception:  # the socket may be gone already
+                pass
     return None

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 import trio
 
 from mailcore._actors._batch import Batcher
+from mailcore.errors import Unavailable
 from mailcore.store.base import BlobStore, Queue
 from mailcore.store.meta import MetaStore
 
@@ -104,7 +105,9 @@ class BlobKeeper:
             await trio.sleep(self.BLOB_GRACE_SECONDS / 4)
             try:
                 await self.collect_blobs()
-            except Exception:  # garbage waits for the next sweep
+            except Unavailable as exc:  # garbage waits for the next sweep
+                log.warning("blob collection skipped: %s", exc)
+            except Exception:
                 log.exception("blob collection failed")
 
     @asynccontextmanager

@@ -510,6 +510,54 @@ def queue_list(ctx: click.Context, account_address: str | None, as_json: bool) -
         click.echo(f"{it['id']}  {it['state']:<7} {it['from']} -> {', '.join(it['to'])}  (attempts: {it['attempts']})")
 
 
+# --------------------------------------------------------------- migrate
+
+
+@main.command()
+@click.option(
+    "--check",
+    "--status",
+    "check",
+    is_flag=True,
+    help="Only say where each schema stands; exit 1 if migrations are pending.",
+)
+@click.pass_context
+def migrate(ctx: click.Context, check: bool) -> None:
+    """Apply the pending schema migrations of the configured stores.
+
+    Run it before `serve` when `[store] migrate = "manual"`. The embedded
+    SQLite stores need none: they create their tables when they open.
+    """
+    from mailcore.store import migrate_stores
+    from mailcore.store._postgres_migrations import Applied
+
+    config: Config = ctx.obj["config"]
+
+    def applied(step: Applied) -> None:
+        name = f": {step.name}" if step.name else ""
+        click.echo(f"applied PostgreSQL {step.component} migration {step.version}{name}")
+
+    try:
+        statuses = trio.run(lambda: migrate_stores(config, apply=not check, on_applied=applied))
+    except MailcoreError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    if not statuses:
+        click.echo("nothing to migrate: the embedded SQLite stores create their tables when they open")
+        return
+    for state in statuses:
+        where = f"PostgreSQL {state.component} schema: version {state.current}"
+        if state.pending:
+            click.echo(f"{where}, this release needs {state.latest} ({state.pending} pending)")
+        elif state.current > state.latest:
+            click.echo(f"{where}, newer than this release's {state.latest}")
+        else:
+            click.echo(f"{where}, up to date")
+    if check and any(state.pending for state in statuses):
+        sys.exit(EXIT_ERROR)
+
+
 # ----------------------------------------------------------------- serve
 
 

@@ -90,6 +90,14 @@ class Limits:
     smtp_max_auth_failures: int = attrs.field(default=3, validator=_positive_int)
 
 
+MIGRATE_MODES = ("auto", "manual")
+
+
+def _migrate_mode(_instance: object, _attribute: object, value: object) -> None:
+    if value not in MIGRATE_MODES:
+        raise ConfigError(f"[store] migrate must be one of {', '.join(MIGRATE_MODES)}, not {value!r}")
+
+
 @attrs.frozen
 class StoreConfig:
     """Which adapter serves each storage role, with its options.
@@ -102,6 +110,11 @@ class StoreConfig:
     ``redis``. Servers are named in ``options``: ``[store.postgres] url``
     (and ``schema``), ``[store.redis] url`` (and ``prefix``), which
     ``MAILCORE_POSTGRES_URL`` and ``MAILCORE_REDIS_URL`` override.
+
+    ``migrate`` (``MAILCORE_STORE_MIGRATE``): ``auto`` (default) lets a store
+    apply its pending schema migrations when it opens; ``manual`` makes it
+    refuse to open a schema that is behind, so that an operator runs
+    ``mailcore migrate`` at a moment of their choosing.
     """
 
     meta: str = "sqlite"
@@ -111,6 +124,7 @@ class StoreConfig:
     queue: str = "sqlite"
     cache: str = "sqlite"
     options: dict[str, Any] = attrs.field(factory=dict)
+    migrate: str = attrs.field(default="auto", validator=_migrate_mode)
 
 
 @attrs.frozen
@@ -163,6 +177,8 @@ class Config:
             value = env.get(f"MAILCORE_STORE_{role.upper()}")
             if value:
                 store_raw[role] = value
+        migrate = store_raw.pop("migrate", "auto")
+        migrate = env.get("MAILCORE_STORE_MIGRATE") or migrate
         options = {k: dict(v) for k, v in store_raw.items() if isinstance(v, dict)}
         for server in ("postgres", "redis"):
             url = env.get(f"MAILCORE_{server.upper()}_URL")
@@ -172,7 +188,7 @@ class Config:
         unknown = set(roles) - {"meta", "blob", "search", "bus", "queue", "cache"}
         if unknown:
             raise ConfigError(f"unknown store role(s): {', '.join(sorted(unknown))}")
-        kwargs["stores"] = StoreConfig(**roles, options=options)
+        kwargs["stores"] = StoreConfig(**roles, options=options, migrate=str(migrate).lower())
         try:
             kwargs["limits"] = Limits(**raw.get("limits", {}))
         except (TypeError, ValueError) as exc:

@@ -3,6 +3,7 @@ undoable sends, and drafts. The engine's sending part."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from mailcore.errors import (
     InvalidArgument,
     InvalidName,
     SenderNotAllowed,
+    Unavailable,
 )
 from mailcore.message import parse_message
 from mailcore.model import (
@@ -32,6 +34,8 @@ from mailcore.model import (
 )
 from mailcore.store.base import BlobStore, Queue
 from mailcore.store.meta import MetaStore
+
+log = logging.getLogger("mailcore.sending")
 
 
 class Sending:
@@ -266,6 +270,9 @@ class Sending:
                     )
                 except (AccountNotFound, InvalidArgument, InvalidName) as exc:
                     await queue.dead_letter(job.id, str(exc))
+                except Unavailable as exc:  # an outage is not the message's fault
+                    log.warning("scheduled message %s waits for the store: %s", job.id, exc)
+                    await queue.retry(job.id, time.time() + self.SEND_POLL * 40, str(exc))
                 except Exception as exc:
                     if job.attempts >= 5:
                         await queue.dead_letter(job.id, str(exc))

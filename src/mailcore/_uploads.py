@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 import trio
 
-from mailcore.errors import BlobNotFound, MessageTooLarge
+from mailcore.errors import BlobNotFound, MessageTooLarge, Unavailable
 from mailcore.store.base import BlobStore, Cache, Queue, WallClock
 
 log = logging.getLogger("mailcore.uploads")
@@ -249,6 +249,8 @@ class Uploads:
         while True:
             try:
                 await self.expire()
-            except Exception:  # expired uploads wait for the next look
+            except Unavailable as exc:  # expired uploads wait for the next look
+                log.warning("expiring uploads skipped: %s", exc)
+            except Exception:
                 log.exception("expiring uploads failed")
             await trio.sleep(_EXPIRY_PERIOD)

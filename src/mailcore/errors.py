@@ -26,6 +26,12 @@ class Unavailable(StoreError):
     (the doors answer SMTP 451 4.3.0, IMAP NO [UNAVAILABLE], HTTP 503)."""
 
 
+class SchemaOutdated(StoreError):
+    """A store's schema is behind this release and the configuration says
+    migrations are run by hand (``[store] migrate = "manual"``): the message
+    says which versions and to run ``mailcore migrate``."""
+
+
 class BlobNotFound(StoreError):
     """A blob reference does not exist in the blob store."""
 

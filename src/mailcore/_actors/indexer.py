@@ -18,7 +18,7 @@ from typing import IO
 
 import trio
 
-from mailcore.errors import BlobNotFound
+from mailcore.errors import BlobNotFound, Unavailable
 from mailcore.model import MessageMeta
 from mailcore.store.base import BlobStore, DocState, SearchDoc, SearchIndex
 from mailcore.store.meta import MetaStore
@@ -130,11 +130,14 @@ class Indexer:
             self._wake = trio.Event()
             try:
                 did = await self.step()
-            except Exception:
+            except Exception as exc:
                 # search is derived data: never take the engine down for it;
                 # back off and try again (the outbox keeps what is pending)
                 failures += 1
-                log.exception("indexing failed (%d in a row); retrying", failures)
+                if isinstance(exc, Unavailable):
+                    log.warning("indexing waits for the store (%s); retry %d", exc, failures)
+                else:
+                    log.exception("indexing failed (%d in a row); retrying", failures)
                 await trio.sleep(min(60.0, 0.5 * 2**min(failures, 7)))
                 continue
             failures = 0

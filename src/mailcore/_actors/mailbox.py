@@ -197,6 +197,8 @@ class MailboxActor:
             self._roles = None
         try:
             await self._directory.committed(self.account_id, flat, outcomes)
+        except StoreError as exc:  # the commit stands; watchers resync when the bus is back
+            log.warning("publishing changes of account %s failed: %s", self.account_id, exc)
         except Exception:  # the commit stands; watchers resync from the store
             log.exception("publishing changes of account %s failed", self.account_id)
         start = 0

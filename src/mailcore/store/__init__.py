@@ -17,6 +17,7 @@ from mailcore.store.meta import MetaStore
 
 if TYPE_CHECKING:
     from mailcore._bridge import Bridge
+    from mailcore.store._postgres_migrations import Applied, Schema, SchemaStatus
 
 log = logging.getLogger("mailcore.store")
 
@@ -126,7 +127,9 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
             assert bridge is not None
             url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
             pg = await _until_reachable(
-                "PostgreSQL", lambda: PostgresMetaStore.open(bridge, url, schema=schema), connect_deadline
+                "PostgreSQL",
+                lambda: PostgresMetaStore.open(bridge, url, schema=schema, migrate=sc.migrate),
+                connect_deadline,
             )
             stack.push_async_callback(pg.aclose)
             meta = pg
@@ -175,6 +178,49 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
         yield Stores(meta=meta, blobs=blobs, search=search, bus=bus, queue=queue, cache=cache)
 
 
+def postgres_schemas(config: Config) -> list[Schema]:
+    """The PostgreSQL schemas (``[store.postgres]``) the configured adapters
+    keep their tables in, in the order they are migrated.
+
+    An adapter with tables of its own in PostgreSQL adds its
+    :class:`~mailcore.store._postgres_migrations.Schema` here, and brings it
+    up to date when it opens with
+    :func:`~mailcore.store._postgres_migrations.bring_up_to_date`.
+    """
+    _check_choices(config)
+    schemas: list[Schema] = []
+    if config.stores.meta == "postgres":
+        from mailcore.store._postgres_meta import META_SCHEMA
+
+        schemas.append(META_SCHEMA)
+    return schemas
+
+
+async def migrate_stores(
+    config: Config, *, apply: bool = True, on_applied: Callable[[Applied], None] | None = None
+) -> list[SchemaStatus]:
+    """Apply the pending schema migrations of every configured store that has
+    versioned migrations (``apply=False``: only look) and return where each
+    schema stands. The embedded SQLite stores have none: they create their
+    tables when they open."""
+    schemas = postgres_schemas(config)
+    if not schemas:
+        return []
+    from mailcore._bridge import open_bridge
+    from mailcore.store._postgres import PgDatabase
+    from mailcore.store._postgres_migrations import apply_pending, status
+
+    url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
+    async with open_bridge() as bridge:
+        db = await PgDatabase.open(bridge, url, schema=schema, create_schema=apply)
+        try:
+            if apply:
+                await apply_pending(db, schemas, on_applied)
+            return await status(db, schemas)
+        finally:
+            await db.aclose()
+
+
 #: The adapters, importable from here by name; each module is imported on first
 #: use, so that an installation without a server's client library still works.
 _ADAPTERS = {
@@ -221,5 +267,7 @@ __all__ = [
     "SQLiteSearchIndex",
     "SearchIndex",
     "Stores",
+    "migrate_stores",
     "open_stores",
+    "postgres_schemas",
 ]

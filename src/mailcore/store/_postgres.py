@@ -23,6 +23,26 @@ from mailcore.errors import StoreError, Unavailable
 
 T = TypeVar("T")
 
+#: Errors that say the server is lost, refused, restarting or overloaded, or
+#: that a transaction lost a race it may win next time: the operation had no
+#: effect and may succeed later (:class:`~mailcore.errors.Unavailable`).
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, timed out (TimeoutError is one)
+    asyncpg.InterfaceError,  # "connection is closed", a pool being reset
+    asyncpg.PostgresConnectionError,  # class 08: the connection broke mid-call
+    asyncpg.InsufficientResourcesError,  # class 53: too many connections, disk full
+    asyncpg.OperatorInterventionError,  # class 57: shutdown, cannot connect now
+    asyncpg.TransactionRollbackError,  # class 40: serialization failure, deadlock
+)
+
+#: Seconds to open a new connection before the server counts as unreachable.
+CONNECT_TIMEOUT = 10.0
+#: Seconds one statement may wait for the server: past it a silent server (a
+#: network partition sends no reset) counts as lost instead of hanging a door.
+COMMAND_TIMEOUT = 60.0
+#: Seconds closing the pool waits for the server before dropping the connections.
+CLOSE_TIMEOUT = 5.0
+
 
 @functools.lru_cache(maxsize=2048)
 def numbered(sql: str) -> str:
@@ -87,31 +107,49 @@ class PgDatabase:
         dsn: str,
         *,
         schema: str | None = None,
-        migrations: Sequence[str] = (),
-        min_size: int = 1,
+        create_schema: bool = True,
+        min_size: int = 0,
         max_size: int = 10,
+        command_timeout: float = COMMAND_TIMEOUT,
     ) -> PgDatabase:
-        """Connect, create ``schema`` if named (and use it), and run the
-        migrations not yet applied, in order, under an advisory lock."""
+        """Connect, create ``schema`` if named (unless ``create_schema`` is
+        false) and use it. The adapter then brings its tables up to date
+        (:mod:`mailcore.store._postgres_migrations`).
+
+        The pool opens connections on demand (``min_size`` 0 by default), so a
+        server lost and back again is simply reconnected by the next call;
+        until then each call raises :class:`~mailcore.errors.Unavailable`.
+        """
         settings = {"search_path": schema} if schema else {}
 
         async def connect() -> asyncpg.Pool:
-            if schema:
-                conn = await asyncpg.connect(dsn)
+            if schema and create_schema:
+                conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
                 try:
                     await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 finally:
                     await conn.close()
-            return await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, server_settings=settings)
+            pool = await asyncpg.create_pool(
+                dsn,
+                min_size=min_size,
+                max_size=max_size,
+                server_settings=settings,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=command_timeout,
+            )
+            try:
+                async with pool.acquire() as probe:  # an unreachable server is said now, not at first use
+                    await probe.fetchval("SELECT 1")
+            except BaseException:
+                await pool.close()
+                raise
+            return pool
 
         try:
             pool = await bridge.call(connect)
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (*TRANSIENT, asyncpg.PostgresError) as exc:
             raise Unavailable(f"postgresql: cannot connect: {exc}") from exc
-        db = cls(pool, bridge)
-        if migrations:
-            await db.write(functools.partial(_migrate, migrations))
-        return db
+        return cls(pool, bridge)
 
     async def _run(self, fn: Callable[[PgConn], Awaitable[T]], *, write: bool) -> T:
         async def on_asyncio() -> T:
@@ -127,7 +165,7 @@ class PgDatabase:
                 with trio.CancelScope(shield=True):
                     return await self._bridge.call(on_asyncio)
             return await self._bridge.call(on_asyncio)
-        except (asyncpg.InterfaceError, asyncpg.CannotConnectNowError, OSError) as exc:
+        except TRANSIENT as exc:
             raise Unavailable(f"postgresql: {exc}") from exc
         except asyncpg.PostgresError as exc:
             raise StoreError(f"postgresql: {exc}") from exc
@@ -145,20 +183,13 @@ class PgDatabase:
         return await self._run(fn, write=True)
 
     async def aclose(self) -> None:
+        """Close the connections, gracefully if the server answers in time;
+        a lost server's are dropped, so that shutting down never waits on it."""
         with trio.CancelScope(shield=True):
-            await self._bridge.call(self._pool.close)
-
-
-async def _migrate(migrations: Sequence[str], conn: PgConn) -> None:
-    await conn.raw.execute("SELECT pg_advisory_xact_lock(4242001)")
-    await conn.raw.execute(
-        "CREATE TABLE IF NOT EXISTS mailcore_schema(version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
-    )
-    done = {r[0] for r in await conn.fetchall("SELECT version FROM mailcore_schema")}
-    for version, ddl in enumerate(migrations, start=1):
-        if version in done:
-            continue
-        await conn.raw.execute(ddl)
-        await conn.execute(
-            "INSERT INTO mailcore_schema(version, applied) VALUES (?, extract(epoch from now()))", (version,)
-        )
+            with trio.move_on_after(CLOSE_TIMEOUT):
+                try:
+                    await self._bridge.call(self._pool.close)
+                    return
+                except TRANSIENT:
+                    pass
+            self._pool.terminate()

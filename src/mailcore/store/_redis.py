@@ -15,11 +15,19 @@ from typing import Any, TypeVar
 
 import redis.asyncio
 import redis.exceptions
+import trio
 
 from mailcore._bridge import Bridge
 from mailcore.errors import StoreError, Unavailable
 
 T = TypeVar("T")
+
+#: Seconds to open a connection, and to wait for a command's answer, before
+#: the server counts as lost (the pool reconnects on the next command).
+CONNECT_TIMEOUT = 10.0
+COMMAND_TIMEOUT = 30.0
+#: Seconds closing waits for a server that does not answer.
+CLOSE_TIMEOUT = 5.0
 
 
 class RedisClient:
@@ -33,7 +41,9 @@ class RedisClient:
     @classmethod
     async def open(cls, bridge: Bridge, url: str, *, prefix: str = "mailcore:") -> RedisClient:
         async def connect() -> redis.asyncio.Redis:
-            client = redis.asyncio.Redis.from_url(url)
+            client = redis.asyncio.Redis.from_url(
+                url, socket_connect_timeout=CONNECT_TIMEOUT, socket_timeout=COMMAND_TIMEOUT
+            )
             await client.ping()
             return client
 
@@ -59,7 +69,8 @@ class RedisClient:
         async def close(client: Any) -> None:
             await client.aclose()
 
-        try:
-            await self.bridge.call(close, self.client)
-        except (OSError, redis.exceptions.RedisError):  # closing a lost connection
-            pass
+        with trio.CancelScope(shield=True), trio.move_on_after(CLOSE_TIMEOUT):
+            try:
+                await self.bridge.call(close, self.client)
+            except (OSError, redis.exceptions.RedisError):  # closing a lost connection
+                pass

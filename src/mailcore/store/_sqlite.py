@@ -3,7 +3,9 @@
 One writer connection serialised by a capacity limiter of one, and a small
 pool of reader connections (WAL lets readers run beside the writer). Calls
 run in trio worker threads, so no blocking call happens on the trio thread.
-``sqlite3`` errors are mapped to :class:`mailcore.errors.StoreError`.
+``sqlite3`` errors are mapped to :class:`mailcore.errors.StoreError`, and a
+database still locked by another process after the busy timeout to
+:class:`mailcore.errors.Unavailable`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import TypeVar
 
 import trio
 
-from mailcore.errors import Closed, StoreError
+from mailcore.errors import Closed, StoreError, Unavailable
 
 T = TypeVar("T")
 
@@ -26,8 +28,21 @@ T = TypeVar("T")
 def _mapped_errors() -> Iterator[None]:
     try:
         yield
+    except sqlite3.OperationalError as exc:
+        if _busy(exc):
+            raise Unavailable(f"sqlite: {exc}") from exc
+        raise StoreError(f"sqlite: {exc}") from exc
     except sqlite3.Error as exc:
         raise StoreError(f"sqlite: {exc}") from exc
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Another process held the database past the busy timeout: the call had
+    no effect and may succeed later."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
 
 
 class SQLiteDatabase:

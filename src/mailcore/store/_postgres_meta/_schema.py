@@ -6,8 +6,11 @@ A migration is never edited once shipped: a change of schema is a new entry.
 
 from __future__ import annotations
 
+from mailcore.store._postgres_migrations import Schema
+
 MIGRATIONS: tuple[str, ...] = (
     """
+-- accounts, labels, messages, threads and contacts
 CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT INTO settings(key, value) VALUES ('uidvalidity', '0');
 CREATE SEQUENCE index_seq;
@@ -137,3 +140,6 @@ CREATE TABLE contacts(
 );
 """,
 )
+
+#: The meta store's component in ``mailcore_migrations``.
+META_SCHEMA = Schema("meta", MIGRATIONS)

@@ -38,7 +38,8 @@ from mailcore.model import (
 )
 from mailcore.store._postgres import PgConn, PgDatabase
 from mailcore.store._postgres_meta._apply import apply_batches, new_uidvalidity
-from mailcore.store._postgres_meta._schema import MIGRATIONS
+from mailcore.store._postgres_meta._schema import META_SCHEMA
+from mailcore.store._postgres_migrations import bring_up_to_date
 from mailcore.store._rows import (
     LABEL_COLUMNS,
     MSG_COLUMNS,
@@ -71,9 +72,19 @@ class PostgresMetaStore:
         self.db = db
 
     @classmethod
-    async def open(cls, bridge: Bridge, dsn: str, *, schema: str | None = None) -> PostgresMetaStore:
-        """Connect and bring the schema up to date (:data:`MIGRATIONS`)."""
-        return cls(await PgDatabase.open(bridge, dsn, schema=schema, migrations=MIGRATIONS))
+    async def open(
+        cls, bridge: Bridge, dsn: str, *, schema: str | None = None, migrate: str = "auto"
+    ) -> PostgresMetaStore:
+        """Connect and bring the tables up to date (:data:`META_SCHEMA`): apply
+        the pending migrations (``migrate="auto"``), or raise
+        :class:`~mailcore.errors.SchemaOutdated` if any is pending (``"manual"``)."""
+        db = await PgDatabase.open(bridge, dsn, schema=schema)
+        try:
+            await bring_up_to_date(db, [META_SCHEMA], migrate)
+        except BaseException:
+            await db.aclose()
+            raise
+        return cls(db)
 
     async def aclose(self) -> None:
         await self.db.aclose()
