@@ -150,19 +150,24 @@ async def store_command(s: Session, command: Store) -> bytes | None:
         s.mark_dirty()
         return None
     values = [v for v in command.values if v.lower() != "\\recent"]
-    if command.mode == "add":
-        result = await s.engine.store_flags(
-            s.account_id, ids, add=values, unchanged_since=command.unchanged_since
-        )
-    elif command.mode == "remove":
-        result = await s.engine.store_flags(
-            s.account_id, ids, remove=values, unchanged_since=command.unchanged_since
-        )
-    else:
-        result = await s.engine.store_flags(
-            s.account_id, ids, replace=values, unchanged_since=command.unchanged_since
-        )
+    # the new flags are shown unless .SILENT, and their MODSEQs under CONDSTORE
+    report = not command.silent or s.server.condstore
+    result = await s.engine.store_flags(
+        s.account_id,
+        ids,
+        add=values if command.mode == "add" else (),
+        remove=values if command.mode == "remove" else (),
+        replace=values if command.mode == "replace" else None,
+        unchanged_since=command.unchanged_since,
+        report=report,
+    )
     modified = set(result.modified)
+    if not report:
+        # nothing to show; the session must not show its own change later either
+        for message_id in result.changed_ids:
+            uid = uid_of.get(message_id)
+            if uid is not None and view.seq_of(uid) is not None:
+                view.note_reported(uid, result.last_modseq)
     for meta in result.changed:
         if meta.id in modified:
             continue

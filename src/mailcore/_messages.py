@@ -145,8 +145,14 @@ class Messages:
         remove: Iterable[str] = (),
         replace: Iterable[str] | None = None,
         unchanged_since: int | None = None,
+        report: bool = True,
     ) -> FlagResult:
-        """Set and clear flags; ``\\Flagged`` and the Starred label move together."""
+        """Set and clear flags; ``\\Flagged`` and the Starred label move together.
+
+        ``report=False`` leaves ``FlagResult.changed`` empty, for a caller that
+        does not show the new flags (an IMAP ``STORE .SILENT``): over a large
+        range, reading them back costs more than the change itself.
+        """
         add_set = _check_flags(add)
         remove_set = _check_flags(remove)
         replace_set = _check_flags(replace) if replace is not None else None
@@ -157,14 +163,22 @@ class Messages:
         flags = SetFlags(ids, add_set, remove_set, replace_set, unchanged_since)
         if star is not None and unchanged_since is not None:
             # the star follows only the messages whose flags the condition let change
-            flag_outcome = (await self._apply(account_id, [flags]))[0]
+            outcomes = await self._apply(account_id, [flags])
+            flag_outcome = outcomes[0]
             survivors = tuple(i for i in ids if i not in set(flag_outcome.modified))
             if survivors:
-                await self._apply(account_id, [ChangeLabels(survivors, star.add, star.remove)])
+                outcomes += await self._apply(account_id, [ChangeLabels(survivors, star.add, star.remove)])
         else:
-            flag_outcome = (await self._apply(account_id, [flags] if star is None else [flags, star]))[0]
-        changed = await self._meta.fetch_messages(account_id, flag_outcome.message_ids)
-        return FlagResult(flag_outcome.modseq, changed, list(flag_outcome.modified))
+            outcomes = await self._apply(account_id, [flags] if star is None else [flags, star])
+            flag_outcome = outcomes[0]
+        changed = await self._meta.fetch_messages(account_id, flag_outcome.message_ids) if report else []
+        return FlagResult(
+            flag_outcome.modseq,
+            changed,
+            list(flag_outcome.modified),
+            changed_ids=list(flag_outcome.message_ids),
+            last_modseq=max(o.modseq for o in outcomes),
+        )
 
     async def modify_labels(
         self,

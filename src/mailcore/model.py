@@ -327,11 +327,18 @@ class AppendResult:
 
 @attrs.frozen
 class FlagResult:
-    """Outcome of a flag change: ``modified`` failed UNCHANGEDSINCE."""
+    """Outcome of a flag change: ``modified`` failed UNCHANGEDSINCE.
+
+    ``changed_ids`` are the messages whose flags changed, all of them at
+    ``last_modseq`` or below (the Starred label may follow the flags in a
+    second step); ``changed`` holds their new state when it was asked for.
+    """
 
     modseq: int
     changed: list[MessageMeta]
     modified: list[int]
+    changed_ids: list[int] = attrs.field(factory=list)
+    last_modseq: int = 0
 
 
 @attrs.frozen
