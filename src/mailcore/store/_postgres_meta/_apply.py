@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import asyncpg
 
@@ -31,7 +32,6 @@ from mailcore.store._rows import (
     LABEL_COLUMNS,
     addrs_json,
     attachments_json,
-    chunks,
     dec_addrs,
     flags_set,
     flags_text,
@@ -92,16 +92,10 @@ class Tx:
 
     async def own_messages(self, message_ids: Sequence[int]) -> list[tuple[int, int, str, int]]:
         """(id, thread_id, flags, seen) of the given ids that belong to this account."""
-        out: list[tuple[int, int, str, int]] = []
-        for chunk in chunks(list(dict.fromkeys(message_ids)), 500):
-            marks = ",".join("?" * len(chunk))
-            out.extend(
-                await self.conn.fetchall(
-                    f"SELECT id, thread_id, flags, seen FROM messages WHERE account_id=? AND id IN ({marks}) ORDER BY id",
-                    (self.account_id, *chunk),
-                )
-            )
-        return out
+        return await self.conn.fetchall(
+            "SELECT id, thread_id, flags, seen FROM messages WHERE account_id=? AND id = ANY(?::bigint[]) ORDER BY id",
+            (self.account_id, list(dict.fromkeys(message_ids))),
+        )
 
     async def own_labels(self, label_ids: Iterable[int]) -> list[int]:
         ids = list(set(label_ids))
@@ -158,6 +152,41 @@ class Tx:
             " ON CONFLICT(message_id) DO UPDATE SET account_id=excluded.account_id, kind=excluded.kind,"
             " seq=excluded.seq",
             (message_id, self.account_id, kind, seq),
+        )
+
+
+    # -- the same, for many messages at once (a STORE or MOVE over a range)
+
+    async def column(self, message_ids: Sequence[int], name: str) -> dict[int, Any]:
+        """One column (``size``, ``modseq``) of the given messages, by id."""
+        return dict(
+            await self.conn.fetchall(
+                f"SELECT id, {name} FROM messages WHERE id = ANY(?::bigint[])", (list(message_ids),)
+            )
+        )
+
+    async def memberships(self, message_ids: Sequence[int]) -> dict[int, dict[int, int]]:
+        """label id -> UID, of each of the given messages."""
+        out: dict[int, dict[int, int]] = {mid: {} for mid in message_ids}
+        for message_id, label_id, uid in await self.conn.fetchall(
+            "SELECT message_id, label_id, uid FROM memberships WHERE message_id = ANY(?::bigint[])",
+            (list(message_ids),),
+        ):
+            out[message_id][label_id] = uid
+        return out
+
+    async def queue_index_many(self, message_ids: Sequence[int], kind: str) -> None:
+        """:meth:`queue_index` for many messages, in one statement."""
+        if not message_ids:
+            return
+        await self.conn.execute(
+            "INSERT INTO index_pending(message_id, account_id, kind, seq)"
+            " SELECT id, ?, ?, nextval('index_seq') FROM unnest(?::bigint[]) AS id"
+            " ON CONFLICT(message_id) DO UPDATE SET account_id=excluded.account_id,"
+            # a pending full index already carries the new state
+            " kind=CASE WHEN excluded.kind='state' AND index_pending.kind IN ('doc', 'delete')"
+            " THEN index_pending.kind ELSE excluded.kind END, seq=excluded.seq",
+            (self.account_id, kind, list(message_ids)),
         )
 
 
@@ -373,92 +402,163 @@ async def labels_of(conn: PgConn, message_id: int) -> list[int]:
 
 
 async def set_flags(tx: Tx, m: SetFlags) -> Outcome:
+    """Flags of many messages in a few statements, whatever their number."""
     conn = tx.conn
     rows = await tx.own_messages(m.message_ids)
     if not rows:
         return Outcome(modseq=tx.modseq)
     modseq = tx.next_modseq()
+    current = await tx.column([r[0] for r in rows], "modseq") if m.unchanged_since is not None else {}
     changed: list[int] = []
     modified: list[int] = []
     threads: set[int] = set()
-    labels: set[int] = set()
+    new_flags: list[str] = []
+    new_seens: list[int] = []
+    became_unseen: dict[int, int] = {}  # +1 when a message becomes unseen, -1 when seen
     for message_id, thread_id, stored_flags, seen in rows:
-        if m.unchanged_since is not None:
-            cur = (await conn.fetchone("SELECT modseq FROM messages WHERE id=?", (message_id,)))[0]
-            if cur > m.unchanged_since:
-                modified.append(message_id)
-                continue
+        if m.unchanged_since is not None and current[message_id] > m.unchanged_since:
+            modified.append(message_id)
+            continue
         old = flags_set(stored_flags)
         new = set(m.replace) if m.replace is not None else (set(old) | m.add) - m.remove
         if frozenset(new) == old:
             continue
         new_seen = 1 if "\\Seen" in new else 0
-        await conn.execute(
-            "UPDATE messages SET flags=?, seen=?, modseq=? WHERE id=?",
-            (flags_text(new), new_seen, modseq, message_id),
-        )
-        member_of = await labels_of(conn, message_id)
-        if member_of:
-            marks = ",".join("?" * len(member_of))
-            delta = seen - new_seen  # +1 when becoming unseen
-            await conn.execute(
-                f"UPDATE labels SET unseen=unseen+?, highest_modseq=? WHERE id IN ({marks})",
-                (delta, modseq, *member_of),
-            )
-        labels.update(member_of)
+        new_flags.append(flags_text(new))
+        new_seens.append(new_seen)
+        became_unseen[message_id] = seen - new_seen
         changed.append(message_id)
         threads.add(thread_id)
         tx.touched_threads[thread_id] = modseq
-        await tx.queue_index(message_id, "state")
+    if not changed:
+        return Outcome(modseq=modseq, modified=tuple(modified))
+    await conn.execute(
+        "UPDATE messages AS m SET flags=u.flags, seen=u.seen, modseq=? FROM"
+        " unnest(?::bigint[], ?::text[], ?::int[]) AS u(id, flags, seen) WHERE m.id=u.id",
+        (modseq, changed, new_flags, new_seens),
+    )
+    delta: dict[int, int] = {}
+    for message_id, member_of in (await tx.memberships(changed)).items():
+        for label_id in member_of:
+            delta[label_id] = delta.get(label_id, 0) + became_unseen[message_id]
+    if delta:
+        await conn.execute(
+            "UPDATE labels AS l SET unseen=l.unseen+u.d, highest_modseq=? FROM"
+            " unnest(?::bigint[], ?::bigint[]) AS u(id, d) WHERE l.id=u.id",
+            (modseq, list(delta), list(delta.values())),
+        )
+    await tx.queue_index_many(changed, "state")
     return Outcome(
         modseq=modseq,
         message_ids=tuple(changed),
         thread_ids=tuple(sorted(threads)),
-        label_ids=tuple(sorted(labels)),
+        label_ids=tuple(sorted(delta)),
         modified=tuple(modified),
     )
 
 
 async def change_labels(tx: Tx, m: ChangeLabels) -> Outcome:
+    """Labels of many messages in a few statements, whatever their number:
+    each label hands out its new UIDs in one range."""
     conn = tx.conn
     await tx.own_labels(m.add | m.remove)
     rows = await tx.own_messages(m.message_ids)
     if not rows:
         return Outcome(modseq=tx.modseq)
     modseq = tx.next_modseq()
+    ids = [r[0] for r in rows]
+    sizes = await tx.column(ids, "size")
+    members = await tx.memberships(ids)
+    remove = sorted(m.remove - m.add)
+    add = sorted(m.add)
+    uidnext: dict[int, int] = dict(
+        await conn.fetchall("SELECT id, uidnext FROM labels WHERE id = ANY(?::bigint[])", (add,))
+    ) if add else {}
+    counts: dict[int, list[int]] = {}  # label id -> [messages, unseen, size, uids handed out]
+    removed: list[tuple[int, int, int]] = []  # (message, label, uid)
+    added: list[tuple[int, int, int]] = []  # (label, uid, message)
     uids: dict[tuple[int, int], int] = {}
     changed: list[int] = []
     threads: set[int] = set()
-    labels: set[int] = set()
     for message_id, thread_id, _flags, seen in rows:
-        size = (await conn.fetchone("SELECT size FROM messages WHERE id=?", (message_id,)))[0]
+        have = members[message_id]
+        unseen = 0 if seen else 1
+        size = sizes[message_id]
         did = False
-        for label_id in sorted(m.remove - m.add):
-            if await tx.remove_membership(message_id, label_id, seen, size, modseq):
-                did = True
-                labels.add(label_id)
-        for label_id in sorted(m.add):
-            uid = await tx.add_membership(message_id, label_id, seen, size, modseq)
-            if uid is not None:
-                uids[(message_id, label_id)] = uid
-                did = True
-                labels.add(label_id)
+        for label_id in remove:
+            uid = have.pop(label_id, None)
+            if uid is None:
+                continue
+            removed.append((message_id, label_id, uid))
+            c = counts.setdefault(label_id, [0, 0, 0, 0])
+            c[0] -= 1
+            c[1] -= unseen
+            c[2] -= size
+            did = True
+        for label_id in add:
+            if label_id in have:
+                continue
+            c = counts.setdefault(label_id, [0, 0, 0, 0])
+            uid = uidnext[label_id] + c[3]
+            have[label_id] = uid
+            added.append((label_id, uid, message_id))
+            uids[(message_id, label_id)] = uid
+            c[0] += 1
+            c[1] += unseen
+            c[2] += size
+            c[3] += 1
+            did = True
         if did:
-            await conn.execute("UPDATE messages SET modseq=? WHERE id=?", (modseq, message_id))
-            # the other labels' views show X-GM-LABELS: they changed too
-            for other in await labels_of(conn, message_id):
-                if other not in labels:
-                    await conn.execute("UPDATE labels SET highest_modseq=? WHERE id=?", (modseq, other))
-                    labels.add(other)
             changed.append(message_id)
             threads.add(thread_id)
             tx.touched_threads[thread_id] = modseq
-            await tx.queue_index(message_id, "state")
+    if not changed:
+        return Outcome(modseq=modseq)
+    if removed:
+        await conn.execute(
+            "WITH r AS (DELETE FROM memberships AS m USING unnest(?::bigint[], ?::bigint[]) AS u(mid, lid)"
+            " WHERE m.message_id=u.mid AND m.label_id=u.lid RETURNING m.label_id, m.uid)"
+            " INSERT INTO vanished(label_id, uid, modseq) SELECT label_id, uid, ? FROM r"
+            " ON CONFLICT(label_id, uid) DO UPDATE SET modseq=excluded.modseq",
+            ([r[0] for r in removed], [r[1] for r in removed], modseq),
+        )
+    if added:
+        await conn.execute(
+            "INSERT INTO memberships(label_id, uid, message_id) SELECT * FROM"
+            " unnest(?::bigint[], ?::bigint[], ?::bigint[])",
+            ([a[0] for a in added], [a[1] for a in added], [a[2] for a in added]),
+        )
+    # the other labels' views show X-GM-LABELS: they changed too
+    others = sorted({lid for mid in changed for lid in members[mid]} - set(counts))
+    touched = sorted(counts)
+    await conn.execute(
+        "WITH c AS (UPDATE labels AS l SET uidnext=l.uidnext+u.n, messages=l.messages+u.messages,"
+        " unseen=l.unseen+u.unseen, size=l.size+u.size, highest_modseq=? FROM"
+        " unnest(?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[])"
+        " AS u(id, n, messages, unseen, size) WHERE l.id=u.id),"
+        " o AS (UPDATE labels SET highest_modseq=? WHERE id = ANY(?::bigint[]))"
+        " UPDATE messages AS m SET modseq=?, labels=u.labels FROM unnest(?::bigint[], ?::text[])"
+        " AS u(id, labels) WHERE m.id=u.id",
+        (
+            modseq,
+            touched,
+            [counts[lid][3] for lid in touched],
+            [counts[lid][0] for lid in touched],
+            [counts[lid][1] for lid in touched],
+            [counts[lid][2] for lid in touched],
+            modseq,
+            others,
+            modseq,
+            changed,
+            [" ".join(map(str, sorted(members[mid]))) for mid in changed],
+        ),
+    )
+    await tx.queue_index_many(changed, "state")
     return Outcome(
         modseq=modseq,
         message_ids=tuple(changed),
         thread_ids=tuple(sorted(threads)),
-        label_ids=tuple(sorted(labels)),
+        label_ids=tuple(sorted({*touched, *others})),
         uids=uids,
     )
 
