@@ -11,7 +11,7 @@ is shielded from cancellation, so it has committed fully or not at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
@@ -88,12 +88,19 @@ class PgDatabase:
         *,
         schema: str | None = None,
         migrations: Sequence[str] = (),
+        migration_table: str = "mailcore_schema",
+        settings: Mapping[str, str] | None = None,
         min_size: int = 1,
         max_size: int = 10,
     ) -> PgDatabase:
         """Connect, create ``schema`` if named (and use it), and run the
-        migrations not yet applied, in order, under an advisory lock."""
-        settings = {"search_path": schema} if schema else {}
+        migrations not yet applied, in order, under an advisory lock.
+
+        ``migration_table`` records which migrations ran: each adapter sharing
+        a schema numbers its migrations in its own table. ``settings`` are
+        server settings of every pooled connection.
+        """
+        settings = {**(settings or {}), **({"search_path": schema} if schema else {})}
 
         async def connect() -> asyncpg.Pool:
             if schema:
@@ -110,7 +117,7 @@ class PgDatabase:
             raise Unavailable(f"postgresql: cannot connect: {exc}") from exc
         db = cls(pool, bridge)
         if migrations:
-            await db.write(functools.partial(_migrate, migrations))
+            await db.write(functools.partial(_migrate, migrations, migration_table))
         return db
 
     async def _run(self, fn: Callable[[PgConn], Awaitable[T]], *, write: bool) -> T:
@@ -149,16 +156,16 @@ class PgDatabase:
             await self._bridge.call(self._pool.close)
 
 
-async def _migrate(migrations: Sequence[str], conn: PgConn) -> None:
+async def _migrate(migrations: Sequence[str], table: str, conn: PgConn) -> None:
     await conn.raw.execute("SELECT pg_advisory_xact_lock(4242001)")
     await conn.raw.execute(
-        "CREATE TABLE IF NOT EXISTS mailcore_schema(version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)"
+        f'CREATE TABLE IF NOT EXISTS "{table}"(version INTEGER PRIMARY KEY, applied DOUBLE PRECISION NOT NULL)'
     )
-    done = {r[0] for r in await conn.fetchall("SELECT version FROM mailcore_schema")}
+    done = {r[0] for r in await conn.fetchall(f'SELECT version FROM "{table}"')}
     for version, ddl in enumerate(migrations, start=1):
         if version in done:
             continue
         await conn.raw.execute(ddl)
         await conn.execute(
-            "INSERT INTO mailcore_schema(version, applied) VALUES (?, extract(epoch from now()))", (version,)
+            f'INSERT INTO "{table}"(version, applied) VALUES (?, extract(epoch from now()))', (version,)
         )
