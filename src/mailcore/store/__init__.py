@@ -26,7 +26,7 @@ T = TypeVar("T")
 AVAILABLE: dict[str, tuple[str, ...]] = {
     "meta": ("sqlite", "postgres"),
     "blob": ("fs",),
-    "search": ("sqlite",),
+    "search": ("sqlite", "postgres"),
     "bus": ("sqlite", "memory", "redis"),
     "queue": ("sqlite",),
     "cache": ("sqlite", "memory", "redis"),
@@ -114,7 +114,7 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
     prefix = str(config.stores.options.get("redis", {}).get("prefix", "mailcore:"))
     async with AsyncExitStack() as stack:
         bridge: Bridge | None = None
-        if "postgres" in (sc.meta,) or "redis" in (sc.bus, sc.cache):
+        if "postgres" in (sc.meta, sc.search) or "redis" in (sc.bus, sc.cache):
             from mailcore._bridge import open_bridge
 
             bridge = await stack.enter_async_context(open_bridge())
@@ -170,7 +170,17 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
         stack.push_async_callback(blobs.aclose)
         queue = SQLiteQueue(data / "queue.db")
         stack.push_async_callback(queue.aclose)
-        search = SQLiteSearchIndex(data / "search.db")
+        search: SearchIndex
+        if sc.search == "postgres":
+            from mailcore.store._postgres_search import PostgresSearchIndex
+
+            assert bridge is not None
+            url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
+            search = await _until_reachable(
+                "PostgreSQL", lambda: PostgresSearchIndex.open(bridge, url, schema=schema), connect_deadline
+            )
+        else:
+            search = SQLiteSearchIndex(data / "search.db")
         stack.push_async_callback(search.aclose)
         yield Stores(meta=meta, blobs=blobs, search=search, bus=bus, queue=queue, cache=cache)
 
@@ -182,6 +192,7 @@ _ADAPTERS = {
     "InProcessBus": "mailcore.store._memory_bus",
     "InProcessCache": "mailcore.store._memory_cache",
     "PostgresMetaStore": "mailcore.store._postgres_meta",
+    "PostgresSearchIndex": "mailcore.store._postgres_search",
     "RedisBus": "mailcore.store._redis_bus",
     "RedisCache": "mailcore.store._redis_cache",
     "SQLiteBus": "mailcore.store._sqlite_bus",
@@ -211,6 +222,7 @@ __all__ = [
     "InProcessCache",
     "MetaStore",
     "PostgresMetaStore",
+    "PostgresSearchIndex",
     "Queue",
     "RedisBus",
     "RedisCache",

@@ -1,0 +1,246 @@
+"""The SearchIndex on PostgreSQL, for installations whose metadata is there too.
+
+One row per message in ``search_docs``: its date, size and attachment bit,
+its labels and flags as arrays, and two ``tsvector`` columns, each with a
+GIN index:
+
+* ``words``: subject, from, to, cc, attachment names and body, what a bare
+  word searches (bcc is left out, as Gmail does);
+* ``fields``: the same header fields and bcc, each lexeme prefixed by its
+  field (``f:alice``), so that one index serves every field operator.
+
+Documents and queries are tokenized in Python (:mod:`._words`), so that
+words match exactly as in the embedded SQLite index. Each call crosses the
+bridge once: a batch of documents is one ``INSERT ... SELECT FROM unnest``
+in one transaction, and a query is one statement.
+
+Cursors are keyset cursors over ``(date, message_id)``, in the same format
+as the SQLite index's: stable under inserts and deletes, and constant cost
+whatever the page number.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from collections.abc import Iterable, Sequence
+
+from mailcore._bridge import Bridge
+from mailcore.errors import QuerySyntaxError
+from mailcore.search import MatchAll, MatchNone, Query
+from mailcore.store._postgres import PgConn, PgDatabase
+from mailcore.store._postgres_search._compile import Compiler, prepare, valid_ids
+from mailcore.store._postgres_search._schema import MIGRATION_TABLE, MIGRATIONS
+from mailcore.store._postgres_search._words import fields_vector, words_vector
+from mailcore.store.base import DocState, SearchDoc, SearchPage
+
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+
+#: Every statement is planned with its own parameters: whether to walk the
+#: date index or a GIN bitmap depends on how common the words are.
+_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+_UPSERT = """
+INSERT INTO search_docs
+  (message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields)
+SELECT u.message_id, u.account_id, u.thread_id, u.date, u.size, u.has_attachment,
+       u.labels::bigint[], u.flags::text[], u.words::tsvector, u.fields::tsvector
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::bigint[], $6::bool[],
+            $7::text[], $8::text[], $9::text[], $10::text[])
+  AS u(message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields)
+ON CONFLICT (message_id) DO UPDATE SET
+  account_id = EXCLUDED.account_id, thread_id = EXCLUDED.thread_id, date = EXCLUDED.date,
+  size = EXCLUDED.size, has_attachment = EXCLUDED.has_attachment, labels = EXCLUDED.labels,
+  flags = EXCLUDED.flags, words = EXCLUDED.words, fields = EXCLUDED.fields
+"""
+
+_UPDATE_STATE = """
+UPDATE search_docs d SET labels = u.labels::bigint[], flags = u.flags::text[]
+FROM unnest($1::bigint[], $2::text[], $3::text[]) AS u(message_id, labels, flags)
+WHERE d.message_id = u.message_id AND d.account_id = $4
+"""
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def _int_array(values: Iterable[int]) -> str:
+    """An array literal of integers (each row of a batch has its own length)."""
+    return "{" + ",".join(str(v) for v in sorted(values) if _INT64_MIN <= v <= _INT64_MAX) + "}"
+
+
+def _text_array(values: Iterable[str]) -> str:
+    """An array literal of strings, every element quoted and escaped."""
+    quoted = (
+        '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for v in sorted(values)
+        if "\x00" not in v
+    )
+    return "{" + ",".join(quoted) + "}"
+
+
+def _columns(docs: Sequence[SearchDoc]) -> list[list[object]]:
+    """The batch as one array per column, for ``unnest``."""
+    columns: list[list[object]] = [[] for _ in range(10)]
+    for d in docs:
+        row = (
+            d.message_id,
+            d.account_id,
+            d.thread_id,
+            float(d.date),
+            d.size,
+            d.has_attachment,
+            _int_array(d.labels),
+            _text_array(d.flags),
+            words_vector((d.subject, d.from_, d.to, d.cc, "\n".join(d.filenames), d.body)),
+            fields_vector(
+                (
+                    ("subject", d.subject),
+                    ("from", d.from_),
+                    ("to", d.to),
+                    ("cc", d.cc),
+                    ("bcc", d.bcc),
+                    ("filename", "\n".join(d.filenames)),
+                )
+            ),
+        )
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+    return columns
+
+
+# --------------------------------------------------------------------------- cursor
+
+
+def _encode_cursor(date: float, message_id: int) -> str:
+    raw = f"{date!r},{message_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[float, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        date_text, id_text = raw.split(",")
+        date, message_id = float(date_text), int(id_text)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise QuerySyntaxError("invalid cursor", 0, cursor) from None
+    if not math.isfinite(date) or not _INT64_MIN <= message_id <= _INT64_MAX:
+        raise QuerySyntaxError("invalid cursor", 0, cursor)
+    return date, message_id
+
+
+def select(
+    account_id: int, query: Query, after: tuple[float, int] | None, limit: int, now: float
+) -> tuple[str, list[object]]:
+    """The statement (and its parameters) for one page of a prepared query."""
+    compiler = Compiler(now)
+    conds = [f"d.account_id = {compiler.bind(account_id)}"]
+    if not isinstance(query, MatchAll):
+        conds.append(compiler.condition(query))
+    if after is not None:
+        date, message_id = after
+        conds.append(f"(d.date, d.message_id) < ({compiler.bind(date)}, {compiler.bind(message_id)})")
+    sql = (
+        f"SELECT d.message_id, d.date FROM search_docs d WHERE {' AND '.join(conds)}"
+        f" ORDER BY d.date DESC, d.message_id DESC LIMIT {compiler.bind(limit)}"
+    )
+    return sql, compiler.params
+
+
+# ---------------------------------------------------------------------------- index
+
+
+class PostgresSearchIndex:
+    """A :class:`~mailcore.store.base.SearchIndex` in a PostgreSQL database (one schema of it)."""
+
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+
+    @classmethod
+    async def open(cls, bridge: Bridge, dsn: str, *, schema: str | None = None) -> PostgresSearchIndex:
+        """Connect and bring the tables up to date (:data:`MIGRATIONS`)."""
+        db = await PgDatabase.open(
+            bridge,
+            dsn,
+            schema=schema,
+            migrations=MIGRATIONS,
+            migration_table=MIGRATION_TABLE,
+            settings=_SETTINGS,
+        )
+        return cls(db)
+
+    async def aclose(self) -> None:
+        await self.db.aclose()
+
+    # -- writes
+
+    async def index_many(self, docs: Sequence[SearchDoc]) -> None:
+        latest = {doc.message_id: doc for doc in docs}
+        if not latest:
+            return
+        columns = _columns(list(latest.values()))
+
+        async def write(conn: PgConn) -> None:
+            await conn.raw.execute(_UPSERT, *columns)
+
+        await self.db.write(write)
+
+    async def update_state(self, account_id: int, states: Sequence[DocState]) -> None:
+        latest = {s.message_id: s for s in states if _INT64_MIN <= s.message_id <= _INT64_MAX}
+        if not latest:
+            return
+        ids = list(latest)
+        labels = [_int_array(s.labels) for s in latest.values()]
+        flags = [_text_array(s.flags) for s in latest.values()]
+
+        async def write(conn: PgConn) -> None:
+            await conn.raw.execute(_UPDATE_STATE, ids, labels, flags, account_id)
+
+        await self.db.write(write)
+
+    async def delete_many(self, account_id: int, message_ids: Sequence[int]) -> None:
+        ids = valid_ids(frozenset(message_ids))
+        if not ids:
+            return
+
+        async def write(conn: PgConn) -> None:
+            await conn.raw.execute(
+                "DELETE FROM search_docs WHERE account_id = $1 AND message_id = ANY($2::bigint[])",
+                account_id,
+                ids,
+            )
+
+        await self.db.write(write)
+
+    async def delete_account(self, account_id: int) -> None:
+        async def write(conn: PgConn) -> None:
+            await conn.raw.execute("DELETE FROM search_docs WHERE account_id = $1", account_id)
+
+        await self.db.write(write)
+
+    # -- reads
+
+    async def query(
+        self,
+        account_id: int,
+        query: Query,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        now: float,
+    ) -> SearchPage:
+        after = _decode_cursor(cursor) if cursor is not None else None
+        prepared = prepare(query)
+        if limit <= 0 or isinstance(prepared, MatchNone):
+            return SearchPage([], None)
+        sql, params = select(account_id, prepared, after, limit + 1, now)
+
+        async def read(conn: PgConn) -> list[tuple[int, float]]:
+            return [(int(r[0]), float(r[1])) for r in await conn.raw.fetch(sql, *params)]
+
+        rows = await self.db.read(read)
+        page = rows[:limit]
+        next_cursor = _encode_cursor(page[-1][1], page[-1][0]) if len(rows) > limit else None
+        return SearchPage([message_id for message_id, _ in page], next_cursor)
