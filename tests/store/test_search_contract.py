@@ -12,8 +12,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
+import attrs
 import pytest
 
+import mailcore.store._postgres_search._index as postgres_search_index
 import mailcore.store._sqlite_search as sqlite_search
 from mailcore._bridge import open_bridge
 from mailcore.errors import QuerySyntaxError
@@ -72,6 +74,12 @@ def postgres_factory(_tmp_path: Path, _monkeypatch: pytest.MonkeyPatch) -> Facto
     return open_index
 
 
+def postgres_tiny_probe_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Factory:
+    """The PostgreSQL adapter probing so few rows that phrases take both routes."""
+    monkeypatch.setattr(postgres_search_index, "PROBE_ROWS", 2)
+    return postgres_factory(tmp_path, monkeypatch)
+
+
 async def _drop_schema(url: str, schema: str) -> None:
     import asyncpg
 
@@ -86,6 +94,7 @@ ADAPTERS: dict[str, Callable[[Path, pytest.MonkeyPatch], Factory]] = {
     "sqlite": sqlite_factory,
     "sqlite-tiny-plans": sqlite_tiny_plans_factory,
     "postgres": postgres_factory,
+    "postgres-tiny-probe": postgres_tiny_probe_factory,
 }
 
 
@@ -333,3 +342,25 @@ async def test_words_beyond_postgres_limits(
         assert await ids("straße") == [4]
         assert await ids("καλημέρα") == [4]
         assert await ids("καλημερα") == []  # only Latin letters lose their accents
+
+
+async def test_postgres_field_phrases_probe_then_collect(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page found among the newest messages is answered from them; a page
+    # they cannot fill is collected through the indexes: the same answers.
+    monkeypatch.setattr(postgres_search_index, "PROBE_ROWS", 3)
+    docs = [
+        attrs.evolve(_doc(i, "x"), from_="Alice <alice@example.com>" if i % 2 else "bob@example.com")
+        for i in range(1, 11)
+    ]
+    query = parse_query("from:alice@example.com")
+    async with _postgres_index() as index:
+        await index.index_many(docs)
+        for limit in (1, 2, 3, 100):
+            seen: list[int] = []
+            cursor = None
+            while True:
+                page = await index.query(1, query, limit=limit, cursor=cursor, now=0.0)
+                seen.extend(page.message_ids)
+                if (cursor := page.next_cursor) is None:
+                    break
+            assert seen == [1, 3, 5, 7, 9], limit

@@ -16,6 +16,7 @@ pool plans every statement with its actual parameters for that reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -44,6 +45,8 @@ from mailcore.search import (
 from mailcore.store._postgres_search._words import FIELD_PREFIX, phrase, tokens
 
 Column = Literal["words", "fields"]
+
+_COLUMN = re.compile(r"\bd\.(\w+)")
 
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
@@ -100,8 +103,37 @@ def prepare(query: Query) -> Query:
     return query
 
 
-def textual(query: Query) -> tuple[Column, str] | None:
-    """The column and ``tsquery`` of a tree of words on one column, or None.
+@attrs.frozen
+class Words:
+    """A tree of words on one column, as ``tsquery`` texts.
+
+    ``query`` is matched against ``column``; ``pairs``, when not None, is a
+    condition on the ``pairs`` vector that every match also meets (what its
+    phrases imply), for the GIN index to narrow the candidates with.
+    """
+
+    column: Column
+    query: str
+    pairs: str | None
+
+
+def _join(op: str, parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else op.join(f"({p})" for p in parts)
+
+
+def words_of(
+    column: Column, positive: Sequence[Words], negative: Sequence[Words] = (), *, op: str = " & "
+) -> Words:
+    """Positive trees (and negated ones, for ``&``) of one column, as one."""
+    query = _join(op, [w.query for w in positive] + [f"!({w.query})" for w in negative])
+    implied = [w.pairs for w in positive if w.pairs is not None]
+    if op == " | " and len(implied) < len(positive):
+        return Words(column, query, None)  # a branch implies nothing
+    return Words(column, query, _join(op, implied) if implied else None)
+
+
+def textual(query: Query) -> Words | None:
+    """The words of a tree of words on one column, or None.
 
     Bare words search the ``words`` vector and field operators the ``fields``
     vector; a tree mixing both, or holding anything else, is not textual.
@@ -110,19 +142,19 @@ def textual(query: Query) -> tuple[Column, str] | None:
     """
     match query:
         case Text(value=value):
-            return "words", phrase(tokens(value))
+            return Words("words", *phrase(tokens(value)))
         case Field(field=field, value=value):
-            return "fields", phrase(tokens(value), prefix=FIELD_PREFIX[field])
+            return Words("fields", *phrase(tokens(value), prefix=FIELD_PREFIX[field]))
         case Not(item=item):
             inner = textual(item)
-            return None if inner is None else (inner[0], f"!({inner[1]})")
+            return None if inner is None else Words(inner.column, f"!({inner.query})", None)
         case And(items=items) | Or(items=items):
             parts = [textual(item) for item in items]
-            columns = {part[0] for part in parts if part is not None}
+            columns = {part.column for part in parts if part is not None}
             if None in parts or len(columns) != 1:
                 return None
             op = " & " if isinstance(query, And) else " | "
-            return columns.pop(), op.join(f"({part[1]})" for part in parts if part is not None)
+            return words_of(columns.pop(), [p for p in parts if p is not None], op=op)
     return None
 
 
@@ -132,15 +164,27 @@ class Compiler:
 
     now: float
     params: list[Any] = attrs.field(factory=list)
+    #: The columns of ``d`` the conditions written so far read.
+    columns: set[str] = attrs.field(factory=set)
 
     def bind(self, value: Any) -> str:
         self.params.append(value)
         return f"${len(self.params)}"
 
-    def match(self, column: Column, tsquery: str) -> str:
-        return f"d.{column} @@ {self.bind(tsquery)}::tsquery"
+    def match(self, words: Words) -> str:
+        self.columns.add(words.column)
+        matched = f"d.{words.column} @@ {self.bind(words.query)}::tsquery"
+        if words.pairs is None:
+            return matched
+        self.columns.add("pairs")
+        return f"(d.pairs @@ {self.bind(words.pairs)}::tsquery AND {matched})"
 
     def condition(self, query: Query) -> str:
+        sql = self._condition(query)
+        self.columns.update(_COLUMN.findall(sql))
+        return sql
+
+    def _condition(self, query: Query) -> str:
         match query:
             case And(items=items):
                 return self.conjunction(items)
@@ -149,12 +193,13 @@ class Compiler:
             case Not(item=item):
                 inner = textual(item)
                 if inner is not None:
-                    return f"NOT ({self.match(*inner)})"
+                    inner = Words(inner.column, inner.query, None)  # implied: no help here
+                    return f"NOT ({self.match(inner)})"
                 return f"NOT ({self.condition(item)})"
             case Text() | Field():
                 text = textual(query)
                 assert text is not None
-                return self.match(*text)
+                return self.match(text)
             case HasAttachment():
                 return "d.has_attachment"
             case Flag(flag=flag):
@@ -183,40 +228,40 @@ class Compiler:
 
     def conjunction(self, items: Sequence[Query]) -> str:
         """Merge the words of each column into one ``tsquery``, then the rest."""
-        positive: dict[Column, list[str]] = {"words": [], "fields": []}
-        negative: dict[Column, list[str]] = {"words": [], "fields": []}
+        positive: dict[Column, list[Words]] = {"words": [], "fields": []}
+        negative: dict[Column, list[Words]] = {"words": [], "fields": []}
         others: list[Query] = []
         for item in items:
             if isinstance(item, Not) and (inner := textual(item.item)) is not None:
-                negative[inner[0]].append(inner[1])
+                negative[inner.column].append(inner)
             elif not isinstance(item, Not) and (text := textual(item)) is not None:
-                positive[text[0]].append(text[1])
+                positive[text.column].append(text)
             else:
                 others.append(item)
         parts: list[str] = []
         for column in ("words", "fields"):
             pos, neg = positive[column], negative[column]
             if pos:
-                merged = " & ".join([f"({p})" for p in pos] + [f"!({n})" for n in neg])
-                parts.append(self.match(column, merged))
+                parts.append(self.match(words_of(column, pos, neg)))
             elif neg:
-                parts.append(f"NOT ({self.match(column, ' | '.join(f'({n})' for n in neg))})")
+                merged = Words(column, _join(" | ", [n.query for n in neg]), None)
+                parts.append(f"NOT ({self.match(merged)})")
         parts.extend(self.condition(item) for item in others)
         return "(" + " AND ".join(parts) + ")"
 
     def disjunction(self, items: Sequence[Query]) -> str:
         """Merge the positive words of each column into one ``tsquery``, then the rest."""
-        texts: dict[Column, list[str]] = {"words": [], "fields": []}
+        texts: dict[Column, list[Words]] = {"words": [], "fields": []}
         others: list[Query] = []
         for item in items:
             if not isinstance(item, Not) and (text := textual(item)) is not None:
-                texts[text[0]].append(text[1])
+                texts[text.column].append(text)
             else:
                 others.append(item)
         parts = [
-            self.match(column, " | ".join(f"({q})" for q in queries))
-            for column, queries in texts.items()
-            if queries
+            self.match(words_of(column, found, op=" | "))
+            for column, found in texts.items()
+            if found
         ]
         parts.extend(self.condition(item) for item in others)
         return "(" + " OR ".join(parts) + ")"

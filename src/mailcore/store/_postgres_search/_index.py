@@ -26,13 +26,15 @@ import binascii
 import math
 from collections.abc import Iterable, Sequence
 
+import attrs
+
 from mailcore._bridge import Bridge
 from mailcore.errors import QuerySyntaxError
-from mailcore.search import MatchAll, MatchNone, Query
+from mailcore.search import And, Field, MatchAll, MatchNone, Not, Or, Query
 from mailcore.store._postgres import PgConn, PgDatabase
 from mailcore.store._postgres_search._compile import Compiler, prepare, valid_ids
 from mailcore.store._postgres_search._schema import MIGRATION_TABLE, MIGRATIONS
-from mailcore.store._postgres_search._words import fields_vector, words_vector
+from mailcore.store._postgres_search._words import tokens, vectors
 from mailcore.store.base import DocState, SearchDoc, SearchPage
 
 _INT64_MIN = -(2**63)
@@ -44,16 +46,16 @@ _SETTINGS = {"plan_cache_mode": "force_custom_plan"}
 
 _UPSERT = """
 INSERT INTO search_docs
-  (message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields)
+  (message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields, pairs)
 SELECT u.message_id, u.account_id, u.thread_id, u.date, u.size, u.has_attachment,
-       u.labels::bigint[], u.flags::text[], u.words::tsvector, u.fields::tsvector
+       u.labels::bigint[], u.flags::text[], u.words::tsvector, u.fields::tsvector, u.pairs::tsvector
 FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::bigint[], $6::bool[],
-            $7::text[], $8::text[], $9::text[], $10::text[])
-  AS u(message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields)
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+  AS u(message_id, account_id, thread_id, date, size, has_attachment, labels, flags, words, fields, pairs)
 ON CONFLICT (message_id) DO UPDATE SET
   account_id = EXCLUDED.account_id, thread_id = EXCLUDED.thread_id, date = EXCLUDED.date,
   size = EXCLUDED.size, has_attachment = EXCLUDED.has_attachment, labels = EXCLUDED.labels,
-  flags = EXCLUDED.flags, words = EXCLUDED.words, fields = EXCLUDED.fields
+  flags = EXCLUDED.flags, words = EXCLUDED.words, fields = EXCLUDED.fields, pairs = EXCLUDED.pairs
 """
 
 _UPDATE_STATE = """
@@ -83,7 +85,7 @@ def _text_array(values: Iterable[str]) -> str:
 
 def _columns(docs: Sequence[SearchDoc]) -> list[list[object]]:
     """The batch as one array per column, for ``unnest``."""
-    columns: list[list[object]] = [[] for _ in range(10)]
+    columns: list[list[object]] = [[] for _ in range(11)]
     for d in docs:
         row = (
             d.message_id,
@@ -94,8 +96,8 @@ def _columns(docs: Sequence[SearchDoc]) -> list[list[object]]:
             d.has_attachment,
             _int_array(d.labels),
             _text_array(d.flags),
-            words_vector((d.subject, d.from_, d.to, d.cc, "\n".join(d.filenames), d.body)),
-            fields_vector(
+            *vectors(
+                (d.subject, d.from_, d.to, d.cc, "\n".join(d.filenames), d.body),
                 (
                     ("subject", d.subject),
                     ("from", d.from_),
@@ -103,7 +105,7 @@ def _columns(docs: Sequence[SearchDoc]) -> list[list[object]]:
                     ("cc", d.cc),
                     ("bcc", d.bcc),
                     ("filename", "\n".join(d.filenames)),
-                )
+                ),
             ),
         )
         for column, value in zip(columns, row, strict=True):
@@ -131,22 +133,67 @@ def _decode_cursor(cursor: str) -> tuple[float, int]:
     return date, message_id
 
 
-def select(
+@attrs.frozen
+class Statements:
+    """One page of a prepared query, as SQL sharing one list of parameters.
+
+    ``direct`` leaves the plan to PostgreSQL, which chooses well from its
+    statistics of lexemes, pairs, labels and flags, except for a phrase in a
+    field: ``from:lists.example.org`` is estimated as if its words and pairs
+    were independent, so far too rare, and its thousands of matches would be
+    collected and sorted. For such a query, ``probe`` first checks the newest
+    :data:`PROBE_ROWS` messages only; if they hold a full page, that is the
+    answer, else ``collect`` gathers every match through the GIN indexes and
+    sorts them. Either way the query never walks the whole account.
+    """
+
+    direct: str
+    probe: str | None
+    collect: str | None
+    params: list[object]
+
+
+#: Newest messages a field phrase checks before it collects every match instead.
+PROBE_ROWS = 1000
+
+_ORDER = "ORDER BY d.date DESC, d.message_id DESC"
+
+
+def statements(
     account_id: int, query: Query, after: tuple[float, int] | None, limit: int, now: float
-) -> tuple[str, list[object]]:
-    """The statement (and its parameters) for one page of a prepared query."""
+) -> Statements:
+    """The statements for one page (``limit`` rows at most) of a prepared query."""
     compiler = Compiler(now)
-    conds = [f"d.account_id = {compiler.bind(account_id)}"]
-    if not isinstance(query, MatchAll):
-        conds.append(compiler.condition(query))
+    scope = [f"d.account_id = {compiler.bind(account_id)}"]
     if after is not None:
         date, message_id = after
-        conds.append(f"(d.date, d.message_id) < ({compiler.bind(date)}, {compiler.bind(message_id)})")
-    sql = (
-        f"SELECT d.message_id, d.date FROM search_docs d WHERE {' AND '.join(conds)}"
-        f" ORDER BY d.date DESC, d.message_id DESC LIMIT {compiler.bind(limit)}"
+        scope.append(f"(d.date, d.message_id) < ({compiler.bind(date)}, {compiler.bind(message_id)})")
+    cond = "TRUE" if isinstance(query, MatchAll) else compiler.condition(query)
+    where = " AND ".join([*scope, cond])
+    top = f"LIMIT {compiler.bind(limit)}"
+    direct = f"SELECT d.message_id, d.date FROM search_docs d WHERE {where} {_ORDER} {top}"
+    if not _has_field_phrase(query):
+        return Statements(direct, None, None, compiler.params)
+    # Only the columns the condition reads: the others would be carried along.
+    read = ", ".join(f"d.{c}" for c in sorted(compiler.columns | {"message_id", "date"}))
+    newest = f"SELECT {read} FROM search_docs d WHERE {' AND '.join(scope)} {_ORDER} LIMIT {PROBE_ROWS}"
+    probe = f"SELECT d.message_id, d.date FROM ({newest}) d WHERE {cond} {_ORDER} {top}"
+    collect = (
+        f"WITH d AS MATERIALIZED (SELECT d.message_id, d.date FROM search_docs d WHERE {where})"
+        f" SELECT d.message_id, d.date FROM d {_ORDER} {top}"
     )
-    return sql, compiler.params
+    return Statements(direct, probe, collect, compiler.params)
+
+
+def _has_field_phrase(query: Query) -> bool:
+    match query:
+        case Field(value=value):
+            return len(tokens(value)) > 1
+        case Not(item=item):
+            return _has_field_phrase(item)
+        case And(items=items) | Or(items=items):
+            return any(_has_field_phrase(item) for item in items)
+    return False
 
 
 # ---------------------------------------------------------------------------- index
@@ -235,10 +282,16 @@ class PostgresSearchIndex:
         prepared = prepare(query)
         if limit <= 0 or isinstance(prepared, MatchNone):
             return SearchPage([], None)
-        sql, params = select(account_id, prepared, after, limit + 1, now)
+        plan = statements(account_id, prepared, after, limit + 1, now)
 
         async def read(conn: PgConn) -> list[tuple[int, float]]:
-            return [(int(r[0]), float(r[1])) for r in await conn.raw.fetch(sql, *params)]
+            if plan.probe is not None and plan.collect is not None:
+                rows = await conn.raw.fetch(plan.probe, *plan.params)
+                if len(rows) <= limit:
+                    rows = await conn.raw.fetch(plan.collect, *plan.params)
+            else:
+                rows = await conn.raw.fetch(plan.direct, *plan.params)
+            return [(int(r[0]), float(r[1])) for r in rows]
 
         rows = await self.db.read(read)
         page = rows[:limit]

@@ -22,11 +22,13 @@ CREATE TABLE search_docs(
   labels BIGINT[] NOT NULL,
   flags TEXT[] NOT NULL,
   words TSVECTOR NOT NULL,
-  fields TSVECTOR NOT NULL
+  fields TSVECTOR NOT NULL,
+  pairs TSVECTOR NOT NULL
 );
 CREATE INDEX search_docs_account_date ON search_docs(account_id, date, message_id);
 CREATE INDEX search_docs_words ON search_docs USING GIN(words);
 CREATE INDEX search_docs_fields ON search_docs USING GIN(fields);
+CREATE INDEX search_docs_pairs ON search_docs USING GIN(pairs);
 CREATE INDEX search_docs_labels ON search_docs USING GIN(labels);
 CREATE INDEX search_docs_flags ON search_docs USING GIN(flags);
 """,

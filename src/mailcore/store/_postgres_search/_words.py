@@ -69,63 +69,124 @@ def tokens(text: str) -> list[str]:
     return words
 
 
-class VectorBuilder:
-    """Accumulates positioned lexemes and writes them as ``tsvector`` input."""
+def pairs(words: Sequence[str]) -> list[str]:
+    """The adjacent pairs of ``words`` that are indexed (``"quarterly report"``).
+
+    A pair longer than :data:`MAX_TOKEN` is left out, of documents and
+    queries alike.
+    """
+    return [
+        f"{a} {b}" for a, b in zip(words, words[1:], strict=False) if len(a) + len(b) < MAX_TOKEN
+    ]
+
+
+class _Budget:
+    """Bytes a document's vectors may still take, together."""
 
     def __init__(self) -> None:
+        self.left = VECTOR_BUDGET
+
+    def take(self, cost: int) -> bool:
+        if cost > self.left:
+            return False
+        self.left -= cost
+        return True
+
+
+class VectorBuilder:
+    """Accumulates lexemes with their positions, and pairs, as ``tsvector`` input."""
+
+    def __init__(self, pairs: set[str], budget: _Budget) -> None:
         self._positions: dict[str, list[int]] = {}
-        self._size = 0
+        self._pairs = pairs
+        self._afford = budget.take
 
     def add(self, words: Sequence[str], *, prefix: str = "", start: int = 1) -> int:
-        """Record ``words`` at positions from ``start``; returns the next free position."""
+        """Record ``words`` at positions from ``start``, and their pairs.
+
+        Returns the next free position. Pairs never span two calls.
+        """
         positions = self._positions
+        pairs = self._pairs
         pos = start
+        previous: str | None = None
         for word in words:
             lexeme = prefix + word if prefix else word
             at = pos if pos < MAX_POSITION else MAX_POSITION
             pos += 1
             seen = positions.get(lexeme)
             if seen is None:
-                cost = 8 + len(lexeme.encode()) if not lexeme.isascii() else 8 + len(lexeme)
-                if self._size + cost > VECTOR_BUDGET:
+                if not self._afford(_cost(lexeme)):
                     break
-                self._size += cost
                 positions[lexeme] = [at]
             elif len(seen) < MAX_POSITIONS and seen[-1] != at:
-                if self._size + 2 > VECTOR_BUDGET:
+                if not self._afford(2):
                     break
-                self._size += 2
                 seen.append(at)
+            if previous is not None and len(previous) + len(word) < MAX_TOKEN:
+                pair = f"{prefix}{previous} {word}"
+                if pair not in pairs:
+                    if not self._afford(_cost(pair)):
+                        break
+                    pairs.add(pair)
+            previous = word
         return pos
 
     def text(self) -> str:
-        """The ``tsvector`` input text (lexemes are letters and digits: no quoting needed)."""
-        return " ".join(
-            f"'{lexeme}':{','.join(map(str, at))}" for lexeme, at in self._positions.items()
-        )
+        """The ``tsvector`` input text of the lexemes.
+
+        Lexemes are letters and digits (after a prefix of a letter and a
+        colon), so they are quoted but never need escaping.
+        """
+        return " ".join(f"'{lexeme}':{','.join(map(str, at))}" for lexeme, at in self._positions.items())
 
 
-def words_vector(parts: Iterable[str]) -> str:
-    """The ``tsvector`` of the fields a bare word searches.
+def _cost(lexeme: str) -> int:
+    """Bytes a lexeme takes in a ``tsvector``, with room for its first position."""
+    return 8 + (len(lexeme) if lexeme.isascii() else len(lexeme.encode()))
 
-    A position is left empty between two fields, so a phrase never runs from
-    the end of one into the start of the next.
+
+def vectors(words: Iterable[str], fields: Iterable[tuple[str, str]]) -> tuple[str, str, str]:
+    """A document's three ``tsvector`` inputs: ``words``, ``fields`` and ``pairs``.
+
+    ``words`` holds what a bare word searches, a position left empty between
+    two fields so that a phrase never runs from one into the next, and
+    ``pairs`` the adjacent pairs of those words, without positions.
+    ``fields`` holds each lexeme prefixed by its field (``f:alice``), with its
+    pairs (``f:alice smith``): headers are small, and a phrase checked there
+    reads one small vector. Together they stay within :data:`VECTOR_BUDGET`.
     """
-    builder = VectorBuilder()
+    budget = _Budget()
+    pairs: set[str] = set()
+    bare = VectorBuilder(pairs, budget)
     pos = 1
-    for part in parts:
-        pos = builder.add(tokens(part), start=pos) + 1
-    return builder.text()
-
-
-def fields_vector(fields: Iterable[tuple[str, str]]) -> str:
-    """The ``tsvector`` of the field operators: each lexeme prefixed by its field."""
-    builder = VectorBuilder()
+    for part in words:
+        pos = bare.add(tokens(part), start=pos) + 1
+    field_pairs: set[str] = set()
+    prefixed = VectorBuilder(field_pairs, budget)
     for field, text in fields:
-        builder.add(tokens(text), prefix=FIELD_PREFIX[field])
-    return builder.text()
+        prefixed.add(tokens(text), prefix=FIELD_PREFIX[field])
+    return bare.text(), " ".join([prefixed.text(), *_quoted(field_pairs)]), " ".join(_quoted(pairs))
 
 
-def phrase(words: Sequence[str], *, prefix: str = "") -> str:
-    """A ``tsquery`` matching ``words`` adjacent and in order (``words`` is not empty)."""
-    return " <-> ".join(f"'{prefix}{word}'" for word in words)
+def _quoted(lexemes: Iterable[str]) -> list[str]:
+    return [f"'{lexeme}'" for lexeme in lexemes]
+
+
+def phrase(words: Sequence[str], *, prefix: str = "") -> tuple[str, str | None]:
+    """``tsquery`` texts matching ``words`` adjacent and in order (``words`` is not empty).
+
+    GIN indexes keep no positions, so every document holding all the words
+    of a phrase would have its positions checked; requiring the phrase's
+    pairs first (which the index answers exactly) leaves only the documents
+    holding them. The first text is for the ``words`` or ``fields`` vector;
+    for bare words, the pairs are the second, for the ``pairs`` vector
+    (None for a single word); field pairs are in the ``fields`` vector.
+    """
+    exact = " <-> ".join(f"'{prefix}{word}'" for word in words)
+    needed = [f"'{prefix}{pair}'" for pair in pairs(words)]
+    if not needed:
+        return exact, None
+    if prefix:
+        return " & ".join([*needed, f"({exact})"]), None
+    return exact, " & ".join(needed)
