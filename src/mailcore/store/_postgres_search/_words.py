@@ -64,7 +64,7 @@ def tokens(text: str) -> list[str]:
         text = unicodedata.normalize("NFD", text)
         text = unicodedata.normalize("NFC", _LATIN_DIACRITICS.sub(r"\1", text))
     words = _TOKEN.findall(text)
-    if any(len(w) > MAX_TOKEN for w in words):
+    if words and max(map(len, words)) > MAX_TOKEN:
         words = [w[:MAX_TOKEN] for w in words]
     return words
 
@@ -99,6 +99,7 @@ class VectorBuilder:
     def __init__(self, pairs: set[str], budget: _Budget) -> None:
         self._positions: dict[str, list[int]] = {}
         self._pairs = pairs
+        self._budget = budget
         self._afford = budget.take
 
     def add(self, words: Sequence[str], *, prefix: str = "", start: int = 1) -> int:
@@ -106,6 +107,14 @@ class VectorBuilder:
 
         Returns the next free position. Pairs never span two calls.
         """
+        if not words:
+            return start
+        # Most documents are far from the budget and from the last position:
+        # record them without counting word by word.
+        bound = 4 * (len(prefix) + 8) * len(words) + 8 * sum(map(len, words))
+        if bound <= self._budget.left and start + len(words) < MAX_POSITION:
+            self._budget.left -= bound
+            return self._add_all(words, prefix, start)
         positions = self._positions
         pairs = self._pairs
         pos = start
@@ -131,6 +140,22 @@ class VectorBuilder:
                     pairs.add(pair)
             previous = word
         return pos
+
+    def _add_all(self, words: Sequence[str], prefix: str, start: int) -> int:
+        positions = self._positions
+        lexemes = [prefix + word for word in words] if prefix else words
+        for at, lexeme in enumerate(lexemes, start):
+            seen = positions.get(lexeme)
+            if seen is None:
+                positions[lexeme] = [at]
+            elif len(seen) < MAX_POSITIONS:
+                seen.append(at)
+        if max(map(len, words)) * 2 < MAX_TOKEN:
+            joined = map(" ".join, zip(words, words[1:], strict=False))
+            self._pairs.update(map(prefix.__add__, joined) if prefix else joined)
+        else:
+            self._pairs.update(prefix + pair for pair in pairs(words))
+        return start + len(words)
 
     def text(self) -> str:
         """The ``tsvector`` input text of the lexemes.
