@@ -364,3 +364,15 @@ async def test_postgres_field_phrases_probe_then_collect(monkeypatch: pytest.Mon
                 if (cursor := page.next_cursor) is None:
                     break
             assert seen == [1, 3, 5, 7, 9], limit
+
+
+async def test_postgres_large_batches_span_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch is written in several statements (one transaction) when its
+    # words are many; every document is there, the last version of each.
+    monkeypatch.setattr(postgres_search_index, "_STATEMENT_BYTES", 200)
+    docs = [_doc(i, f"batch word{i} " + "filler " * (i % 7)) for i in range(1, 41)]
+    async with _postgres_index() as index:
+        await index.index_many([*docs, attrs.evolve(docs[0], body="replaced")])
+        assert (await index.query(1, parse_query("batch"), limit=100, now=0.0)).message_ids == list(range(2, 41))
+        assert (await index.query(1, parse_query("word17"), now=0.0)).message_ids == [17]
+        assert (await index.query(1, parse_query("replaced"), now=0.0)).message_ids == [1]

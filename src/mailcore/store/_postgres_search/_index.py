@@ -1,18 +1,21 @@
 """The SearchIndex on PostgreSQL, for installations whose metadata is there too.
 
 One row per message in ``search_docs``: its date, size and attachment bit,
-its labels and flags as arrays, and two ``tsvector`` columns, each with a
-GIN index:
+its labels and flags as arrays (GIN-indexed), and three ``tsvector``
+columns, each with a GIN index:
 
 * ``words``: subject, from, to, cc, attachment names and body, what a bare
   word searches (bcc is left out, as Gmail does);
-* ``fields``: the same header fields and bcc, each lexeme prefixed by its
-  field (``f:alice``), so that one index serves every field operator.
+* ``pairs``: the adjacent pairs of those words, which phrases look up;
+* ``fields``: the header fields and bcc, each lexeme prefixed by its field
+  (``f:alice``), with their pairs, so that one index serves every field
+  operator.
 
 Documents and queries are tokenized in Python (:mod:`._words`), so that
 words match exactly as in the embedded SQLite index. Each call crosses the
 bridge once: a batch of documents is one ``INSERT ... SELECT FROM unnest``
-in one transaction, and a query is one statement.
+(more for a batch of very large documents) in one transaction, and a query
+is one statement, or two for a phrase in a field (see :class:`Statements`).
 
 Cursors are keyset cursors over ``(date, message_id)``, in the same format
 as the SQLite index's: stable under inserts and deletes, and constant cost
@@ -24,7 +27,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import attrs
 
@@ -43,6 +46,9 @@ _INT64_MAX = 2**63 - 1
 #: Every statement is planned with its own parameters: whether to walk the
 #: date index or a GIN bitmap depends on how common the words are.
 _SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+#: Characters of ``tsvector`` text sent in one statement at most.
+_STATEMENT_BYTES = 64 << 20
 
 _UPSERT = """
 INSERT INTO search_docs
@@ -83,34 +89,48 @@ def _text_array(values: Iterable[str]) -> str:
     return "{" + ",".join(quoted) + "}"
 
 
-def _columns(docs: Sequence[SearchDoc]) -> list[list[object]]:
-    """The batch as one array per column, for ``unnest``."""
-    columns: list[list[object]] = [[] for _ in range(11)]
-    for d in docs:
-        row = (
-            d.message_id,
-            d.account_id,
-            d.thread_id,
-            float(d.date),
-            d.size,
-            d.has_attachment,
-            _int_array(d.labels),
-            _text_array(d.flags),
-            *vectors(
-                (d.subject, d.from_, d.to, d.cc, "\n".join(d.filenames), d.body),
-                (
-                    ("subject", d.subject),
-                    ("from", d.from_),
-                    ("to", d.to),
-                    ("cc", d.cc),
-                    ("bcc", d.bcc),
-                    ("filename", "\n".join(d.filenames)),
-                ),
+_Row = tuple[object, ...]
+
+
+def _row(d: SearchDoc) -> _Row:
+    filenames = "\n".join(d.filenames)
+    return (
+        d.message_id,
+        d.account_id,
+        d.thread_id,
+        float(d.date),
+        d.size,
+        d.has_attachment,
+        _int_array(d.labels),
+        _text_array(d.flags),
+        *vectors(
+            (d.subject, d.from_, d.to, d.cc, filenames, d.body),
+            (
+                ("subject", d.subject),
+                ("from", d.from_),
+                ("to", d.to),
+                ("cc", d.cc),
+                ("bcc", d.bcc),
+                ("filename", filenames),
             ),
-        )
-        for column, value in zip(columns, row, strict=True):
-            column.append(value)
-    return columns
+        ),
+    )
+
+
+def _statements(rows: Sequence[_Row]) -> Iterator[list[list[object]]]:
+    """The rows as one array per column, for ``unnest``, a statement per
+    :data:`_STATEMENT_BYTES` of words (PostgreSQL caps a message at 1 GB)."""
+    batch: list[_Row] = []
+    size = 0
+    for row in rows:
+        weight = sum(len(v) for v in row[8:] if isinstance(v, str))
+        if batch and size + weight > _STATEMENT_BYTES:
+            yield [list(column) for column in zip(*batch, strict=True)]
+            batch, size = [], 0
+        batch.append(row)
+        size += weight
+    if batch:
+        yield [list(column) for column in zip(*batch, strict=True)]
 
 
 # --------------------------------------------------------------------------- cursor
@@ -227,10 +247,12 @@ class PostgresSearchIndex:
         latest = {doc.message_id: doc for doc in docs}
         if not latest:
             return
-        columns = _columns(list(latest.values()))
+        # In the order of their ids, so that two writers never wait on each other in a cycle.
+        rows = [_row(latest[i]) for i in sorted(latest)]
 
         async def write(conn: PgConn) -> None:
-            await conn.raw.execute(_UPSERT, *columns)
+            for columns in _statements(rows):
+                await conn.raw.execute(_UPSERT, *columns)
 
         await self.db.write(write)
 
@@ -238,9 +260,9 @@ class PostgresSearchIndex:
         latest = {s.message_id: s for s in states if _INT64_MIN <= s.message_id <= _INT64_MAX}
         if not latest:
             return
-        ids = list(latest)
-        labels = [_int_array(s.labels) for s in latest.values()]
-        flags = [_text_array(s.flags) for s in latest.values()]
+        ids = sorted(latest)
+        labels = [_int_array(latest[i].labels) for i in ids]
+        flags = [_text_array(latest[i].flags) for i in ids]
 
         async def write(conn: PgConn) -> None:
             await conn.raw.execute(_UPDATE_STATE, ids, labels, flags, account_id)
