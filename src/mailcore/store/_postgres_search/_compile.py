@@ -1,4 +1,4 @@
-"""Query trees compiled to one SQL statement over ``search_docs d``.
+"""Query trees compiled to SQL conditions over ``search_docs d``.
 
 Every value a user typed is a bound parameter: words become ``tsquery``
 values built by :mod:`._words` from letters and digits only, so neither SQL
@@ -7,11 +7,14 @@ they are bound (``$1``, ``$2``, ...), so the order conditions are written in
 does not matter.
 
 The textual conjuncts of a query are merged per column into one ``tsquery``
-(``'budget' & 'numbers' & !'draft'``): one GIN lookup however many words.
-Which plan runs (walk the ``(account_id, date, message_id)`` index newest
-first and stop at ``limit``, or collect a GIN bitmap and sort) is
-PostgreSQL's choice, from its statistics of lexemes, labels and flags; the
-pool plans every statement with its actual parameters for that reason.
+(``'budget' & 'numbers' & !'draft'``): one GIN lookup however many words. A
+phrase of bare words also requires its pairs on the ``pairs`` column, which
+the GIN index answers exactly, so positions are checked only where the
+phrase can be. Which plan runs (walk the ``(account_id, date, message_id)``
+index newest first and stop at ``limit``, or collect GIN bitmaps and sort)
+is PostgreSQL's choice, from its statistics of lexemes, pairs, labels and
+flags; the pool plans every statement with its actual parameters for that
+reason (and :class:`._index.Statements` helps it with phrases in fields).
 """
 
 from __future__ import annotations
