@@ -103,11 +103,12 @@ class StoreConfig:
     """Which adapter serves each storage role, with its options.
 
     ``meta``: ``sqlite`` (default) | ``postgres``; ``blob``: ``fs``;
-    ``search``: ``sqlite``; ``bus``: ``sqlite`` (default: shared by every
-    process on the data directory) | ``memory`` (one process only) |
-    ``redis``; ``queue``: ``sqlite``; ``cache``: ``sqlite`` (default: shared
-    by every process on the data directory) | ``memory`` (one process only) |
-    ``redis``. Servers are named in ``options``: ``[store.postgres] url``
+    ``search``: ``sqlite`` (default) | ``postgres`` (in the same database
+    and schema as the metadata, when both are there); ``bus``: ``sqlite``
+    (default: shared by every process on the data directory) | ``memory``
+    (one process only) | ``redis``; ``queue``: ``sqlite``; ``cache``:
+    ``sqlite`` (default: shared by every process on the data directory) |
+    ``memory`` (one process only) | ``redis``. Servers are named in ``options``: ``[store.postgres] url``
     (and ``schema``), ``[store.redis] url`` (and ``prefix``), which
     ``MAILCORE_POSTGRES_URL`` and ``MAILCORE_REDIS_URL`` override.
 

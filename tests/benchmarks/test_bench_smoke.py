@@ -50,7 +50,14 @@ FIGURES: dict[str, list[str]] = {
         "deliver_msgs_per_s_c1",
         "actor_idle_kb",
     ],
-    "search_bench": ["search_p50_ms_100k", "search_p99_ms_100k", "search_index_build_s_100k"],
+    "search_bench": [
+        "search_p50_ms_100k",
+        "search_p99_ms_100k",
+        "search_index_build_s_100k",
+        "search_p50_ms_postgres",
+        "search_p99_ms_postgres",
+        "search_index_build_s_postgres",
+    ],
     "api_bench": ["api_inbox_p50_ms_c50", "api_inbox_p99_ms_c50", "api_search_p50_ms", "ws_push_p99_ms"],
     "smtp_bench": ["smtp_msgs_per_s_c16", "smtp_idle_conn_kb", "smtp_vs_aiosmtpd_ratio"],
     "imap_bench": [

@@ -27,7 +27,7 @@ T = TypeVar("T")
 AVAILABLE: dict[str, tuple[str, ...]] = {
     "meta": ("sqlite", "postgres"),
     "blob": ("fs",),
-    "search": ("sqlite",),
+    "search": ("sqlite", "postgres"),
     "bus": ("sqlite", "memory", "redis"),
     "queue": ("sqlite",),
     "cache": ("sqlite", "memory", "redis"),
@@ -115,7 +115,7 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
     prefix = str(config.stores.options.get("redis", {}).get("prefix", "mailcore:"))
     async with AsyncExitStack() as stack:
         bridge: Bridge | None = None
-        if "postgres" in (sc.meta,) or "redis" in (sc.bus, sc.cache):
+        if "postgres" in (sc.meta, sc.search) or "redis" in (sc.bus, sc.cache):
             from mailcore._bridge import open_bridge
 
             bridge = await stack.enter_async_context(open_bridge())
@@ -173,7 +173,19 @@ async def open_stores(config: Config, *, connect_deadline: float = CONNECT_DEADL
         stack.push_async_callback(blobs.aclose)
         queue = SQLiteQueue(data / "queue.db")
         stack.push_async_callback(queue.aclose)
-        search = SQLiteSearchIndex(data / "search.db")
+        search: SearchIndex
+        if sc.search == "postgres":
+            from mailcore.store._postgres_search import PostgresSearchIndex
+
+            assert bridge is not None
+            url, schema = _server_url(config, "postgres"), config.stores.options["postgres"].get("schema")
+            search = await _until_reachable(
+                "PostgreSQL",
+                lambda: PostgresSearchIndex.open(bridge, url, schema=schema, migrate=sc.migrate),
+                connect_deadline,
+            )
+        else:
+            search = SQLiteSearchIndex(data / "search.db")
         stack.push_async_callback(search.aclose)
         yield Stores(meta=meta, blobs=blobs, search=search, bus=bus, queue=queue, cache=cache)
 
@@ -193,6 +205,10 @@ def postgres_schemas(config: Config) -> list[Schema]:
         from mailcore.store._postgres_meta import META_SCHEMA
 
         schemas.append(META_SCHEMA)
+    if config.stores.search == "postgres":
+        from mailcore.store._postgres_search import SEARCH_SCHEMA
+
+        schemas.append(SEARCH_SCHEMA)
     return schemas
 
 
@@ -228,6 +244,7 @@ _ADAPTERS = {
     "InProcessBus": "mailcore.store._memory_bus",
     "InProcessCache": "mailcore.store._memory_cache",
     "PostgresMetaStore": "mailcore.store._postgres_meta",
+    "PostgresSearchIndex": "mailcore.store._postgres_search",
     "RedisBus": "mailcore.store._redis_bus",
     "RedisCache": "mailcore.store._redis_cache",
     "SQLiteBus": "mailcore.store._sqlite_bus",
@@ -257,6 +274,7 @@ __all__ = [
     "InProcessCache",
     "MetaStore",
     "PostgresMetaStore",
+    "PostgresSearchIndex",
     "Queue",
     "RedisBus",
     "RedisCache",

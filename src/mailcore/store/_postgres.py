@@ -11,7 +11,7 @@ is shielded from cancellation, so it has committed fully or not at all.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg
@@ -111,6 +111,7 @@ class PgDatabase:
         min_size: int = 0,
         max_size: int = 10,
         command_timeout: float = COMMAND_TIMEOUT,
+        settings: Mapping[str, str] | None = None,
     ) -> PgDatabase:
         """Connect, create ``schema`` if named (unless ``create_schema`` is
         false) and use it. The adapter then brings its tables up to date
@@ -119,8 +120,9 @@ class PgDatabase:
         The pool opens connections on demand (``min_size`` 0 by default), so a
         server lost and back again is simply reconnected by the next call;
         until then each call raises :class:`~mailcore.errors.Unavailable`.
+        ``settings`` are server settings of every pooled connection.
         """
-        settings = {"search_path": schema} if schema else {}
+        server_settings = {**(settings or {}), **({"search_path": schema} if schema else {})}
 
         async def connect() -> asyncpg.Pool:
             if schema and create_schema:
@@ -133,7 +135,7 @@ class PgDatabase:
                 dsn,
                 min_size=min_size,
                 max_size=max_size,
-                server_settings=settings,
+                server_settings=server_settings,
                 timeout=CONNECT_TIMEOUT,
                 command_timeout=command_timeout,
             )
