@@ -1,0 +1,202 @@
+"""Two ``mailcore serve`` processes on one PostgreSQL schema and one Redis prefix,
+driven through their doors as users would: what one node is told, the other
+knows. Mail delivered over SMTP on node A reaches IMAP IDLE and websockets on
+node B, flags set on A show on B, a session revoked on A is refused on B, and
+failed logins count across both nodes without locking the owner out."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import trio
+from trio_websocket import ConnectionClosed, HandshakeError, open_websocket_url
+
+from tests.nodes import (
+    ADDRESS,
+    PASSWORD,
+    Cluster,
+    Imap,
+    Smtp,
+    drop_stores,
+    message,
+    percentile,
+    serve_nodes,
+)
+from tests.servers import new_prefix, new_schema, require_postgres, require_redis
+from tests.waiting import wait_until
+
+PUSHES = 20
+
+
+@asynccontextmanager
+async def _cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
+    pg, redis = require_postgres(), require_redis()
+    schema, prefix = new_schema(), new_prefix()
+    try:
+        async with serve_nodes(tmp_path, postgres_url=pg, schema=schema, redis_url=redis, prefix=prefix) as cluster:
+            yield cluster
+    finally:
+        await drop_stores(pg, schema, redis, prefix)
+
+
+async def _login(imap: Imap) -> None:
+    await imap.command("l", f"LOGIN {ADDRESS} {PASSWORD}")
+
+
+async def _tokens(api: httpx.AsyncClient) -> dict[str, str]:
+    reply = await api.post("/auth/login", json={"username": ADDRESS, "password": PASSWORD})
+    assert reply.status_code == 200, reply.text
+    tokens: dict[str, str] = reply.json()
+    return tokens
+
+
+async def test_smtp_on_a_reaches_idle_and_the_websocket_on_b(tmp_path: Path) -> None:
+    with trio.fail_after(90):
+        async with _cluster(tmp_path) as cluster:
+            a, b = cluster.nodes
+            imap = await Imap.connect(b.ports["imaps"])
+            await _login(imap)
+            assert b"* 0 EXISTS" in await imap.command("s", "SELECT INBOX")
+            async with httpx.AsyncClient(base_url=b.http, timeout=20) as api:
+                token = (await _tokens(api))["access_token"]
+            to_idle: list[float] = []
+            to_ws: list[float] = []
+            async with open_websocket_url(f"{b.ws}?access_token={token}") as ws:
+                assert json.loads(await ws.get_message())["type"] == "hello"
+                await imap.send("i IDLE")
+                await imap.until(b"+ ")
+                smtp = await Smtp.connect(a.ports["smtp"])
+                for n in range(1, PUSHES + 1):
+                    sent = await smtp.send_message("alice@example.net", ADDRESS, message(f"push {n}"))
+                    async with trio.open_nursery() as nursery:
+
+                        async def idle(n: int = n, sent: float = sent) -> None:
+                            # an unsolicited FETCH (the \Recent-free flags) may come first
+                            await imap.until(f"* {n} EXISTS".encode())
+                            to_idle.append((imap.when - sent) * 1000)
+
+                        async def websocket(n: int = n, sent: float = sent) -> None:
+                            while True:
+                                event = json.loads(await ws.get_message())
+                                if event.get("reason") == "delivered":
+                                    break
+                            to_ws.append((time.perf_counter() - sent) * 1000)
+                            assert len(event["message_ids"]) == 1, event
+                            assert n in {c["total"] for c in event["counts"]}, event
+
+                        nursery.start_soon(idle)
+                        nursery.start_soon(websocket)
+                await smtp.aclose()
+            await imap.send("DONE")
+            await imap.until(b"i OK")
+            await imap.command("z", "LOGOUT")
+    assert len(to_idle) == len(to_ws) == PUSHES
+    for door, figures in (("IMAP IDLE", to_idle), ("websocket", to_ws)):
+        print(
+            f"SMTP 250 on A -> {door} on B over {PUSHES} messages: "
+            f"p50 {statistics.median(figures):.1f} ms, p99 {percentile(figures, 0.99):.1f} ms, "
+            f"max {max(figures):.1f} ms"
+        )
+
+
+async def test_flags_stored_on_a_show_on_b(tmp_path: Path) -> None:
+    with trio.fail_after(60):
+        async with _cluster(tmp_path) as cluster:
+            a, b = cluster.nodes
+            smtp = await Smtp.connect(a.ports["smtp"])
+            await smtp.send_message("alice@example.net", ADDRESS, message("flag me"))
+            await smtp.aclose()
+            on_a, on_b, idle_b = [await Imap.connect(n.ports["imaps"]) for n in (a, b, b)]
+            for imap in (on_a, on_b, idle_b):
+                await _login(imap)
+                assert b"* 1 EXISTS" in await imap.command("s", "SELECT INBOX")
+            await idle_b.send("i IDLE")
+            await idle_b.until(b"+ ")
+            await on_a.command("f1", "STORE 1 +FLAGS (\\Flagged \\Seen)")
+            # the session in IDLE on B is told without asking
+            [pushed] = [line for line in await idle_b.until(b"* 1 FETCH") if line.startswith(b"* 1 FETCH")]
+            assert b"\\Flagged" in pushed and b"\\Seen" in pushed, pushed
+            # and a FETCH on B reads what A stored
+            # (the answer may be preceded by the same news, unsolicited)
+            fetched = [line for line in await on_b.command("f2", "FETCH 1 (FLAGS)") if line.startswith(b"* 1 FETCH")]
+            assert fetched and all(b"\\Flagged" in line and b"\\Seen" in line for line in fetched), fetched
+            await on_a.command("f3", "STORE 1 -FLAGS (\\Seen)")
+            [pushed] = [line for line in await idle_b.until(b"* 1 FETCH") if line.startswith(b"* 1 FETCH")]
+            assert b"\\Flagged" in pushed and b"\\Seen" not in pushed, pushed
+
+            async def unseen_on_b() -> bool:
+                status = await on_b.command("f4", "STATUS INBOX (UNSEEN)")
+                return any(b"(UNSEEN 1)" in line for line in status)
+
+            await wait_until(unseen_on_b, what="B counts the message unseen again")
+            await idle_b.send("DONE")
+            await idle_b.until(b"i OK")
+            for imap in (on_a, on_b, idle_b):
+                await imap.command("z", "LOGOUT")
+
+
+async def test_sessions_revoked_on_a_are_refused_on_b(tmp_path: Path) -> None:
+    with trio.fail_after(60):
+        async with _cluster(tmp_path) as cluster:
+            a, b = cluster.nodes
+            async with httpx.AsyncClient(base_url=a.http, timeout=20) as on_a, httpx.AsyncClient(
+                base_url=b.http, timeout=20
+            ) as on_b:
+
+                async def me(api: httpx.AsyncClient, access: str) -> int:
+                    return (await api.get("/me", headers={"Authorization": f"Bearer {access}"})).status_code
+
+                async def refresh(api: httpx.AsyncClient, token: str) -> httpx.Response:
+                    return await api.post("/auth/refresh", json={"refresh_token": token})
+
+                # a token issued on A works on B, and B rotates it
+                first = await _tokens(on_a)
+                assert await me(on_b, first["access_token"]) == 200
+                reply = await refresh(on_b, first["refresh_token"])
+                assert reply.status_code == 200, reply.text
+                second = reply.json()
+                assert await me(on_a, second["access_token"]) == 200
+                # the spent token presented again on A revokes the session: B refuses it
+                assert (await refresh(on_a, first["refresh_token"])).status_code == 401
+                assert await me(on_b, second["access_token"]) == 401
+                assert (await refresh(on_b, second["refresh_token"])).status_code == 401
+
+                # logging out on A with the refresh token
+                tokens = await _tokens(on_b)
+                reply = await on_a.post("/auth/logout", json={"refresh_token": tokens["refresh_token"]})
+                assert reply.status_code == 204, reply.text
+                assert (await refresh(on_b, tokens["refresh_token"])).status_code == 401
+                assert await me(on_b, tokens["access_token"]) == 401
+
+                # logging out on A with the access token alone, while B serves its websocket
+                tokens = await _tokens(on_b)
+                async with open_websocket_url(f"{b.ws}?access_token={tokens['access_token']}") as ws:
+                    assert json.loads(await ws.get_message())["type"] == "hello"
+                    await ws.send_message(json.dumps({"type": "ping"}))
+                    assert json.loads(await ws.get_message())["type"] == "pong"
+                    reply = await on_a.post(
+                        "/auth/logout", json={}, headers={"Authorization": f"Bearer {tokens['access_token']}"}
+                    )
+                    assert reply.status_code == 204, reply.text
+                    assert await me(on_b, tokens["access_token"]) == 401
+                    assert (await refresh(on_b, tokens["refresh_token"])).status_code == 401
+                    # B closes the open websocket at the client's next message
+                    await ws.send_message(json.dumps({"type": "ping"}))
+                    with pytest.raises(ConnectionClosed) as closed:
+                        while True:
+                            await ws.get_message()
+                    assert closed.value.reason.code == 4001, closed.value.reason
+                # and refuses a new one
+                with pytest.raises(HandshakeError):
+                    async with open_websocket_url(f"{b.ws}?access_token={tokens['access_token']}"):
+                        pass
+                # a session that was not revoked still works on both
+                fresh = await _tokens(on_a)
+                assert await me(on_a, fresh["access_token"]) == await me(on_b, fresh["access_token"]) == 200
