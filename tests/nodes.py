@@ -84,6 +84,8 @@ class Cluster:
     nodes: tuple[Node, ...]
     data_dir: Path
     config_path: Path
+    #: the Redis key prefix of the shared cache and bus
+    prefix: str
 
 
 async def _start(name: str, root: Path, config_path: Path, data_dir: Path) -> Node:
@@ -130,12 +132,16 @@ async def serve_nodes(
 
     The account, the domain and the self-signed TLS pair are made here before
     the nodes start, as an operator provisions a cluster before opening it.
+    Bob's password is hashed cheaply, as the tests' engines do: a node checks
+    a password with its hash's own argon2 parameters, so that many failed
+    logins at once cost milliseconds, not seconds of memory-hard hashing.
     """
     data_dir = root / "data"
     config_path = root / "mailcore.toml"
     config_path.write_text(config_toml(postgres_url, schema, redis_url, prefix))
     config = mailcore.Config.load(config_path, data_dir=data_dir)
-    async with mailcore.open_engine(config) as engine:
+    cheap = attrs.evolve(config, argon2_time_cost=1, argon2_memory_cost=8192)
+    async with mailcore.open_engine(cheap) as engine:
         await engine.add_domain(DOMAIN)
         await engine.create_account(ADDRESS, PASSWORD)
     self_signed_pair(config)
@@ -149,7 +155,7 @@ async def serve_nodes(
             async with trio.open_nursery() as nursery:
                 for node in nodes:
                     nursery.start_soon(_until_running, node)
-        yield Cluster(tuple(nodes), data_dir, config_path)
+        yield Cluster(tuple(nodes), data_dir, config_path, prefix)
 
 
 async def drop_stores(postgres_url: str, schema: str, redis_url: str, prefix: str) -> None:

@@ -192,7 +192,8 @@ async def test_sessions_revoked_on_a_are_refused_on_b(tmp_path: Path) -> None:
                     with pytest.raises(ConnectionClosed) as closed:
                         while True:
                             await ws.get_message()
-                    assert closed.value.reason.code == 4001, closed.value.reason
+                    reason = closed.value.reason
+                    assert reason is not None and reason.code == 4001, reason
                 # and refuses a new one
                 with pytest.raises(HandshakeError):
                     async with open_websocket_url(f"{b.ws}?access_token={tokens['access_token']}"):
@@ -200,3 +201,73 @@ async def test_sessions_revoked_on_a_are_refused_on_b(tmp_path: Path) -> None:
                 # a session that was not revoked still works on both
                 fresh = await _tokens(on_a)
                 assert await me(on_a, fresh["access_token"]) == await me(on_b, fresh["access_token"]) == 200
+
+
+ATTACKER, OWNER = "127.0.0.66", "127.0.0.67"
+
+
+async def test_failed_logins_count_across_nodes_and_never_lock_the_owner_out(tmp_path: Path) -> None:
+    """The policy: failures are counted per account and per client address in
+    one shared cache; past a few each failure is answered later, and an
+    address that failed 30 times is refused whatever the password. Its 30
+    failures must not lock the account's owner out from another address."""
+    import redis
+
+    with trio.fail_after(80):
+        async with _cluster(tmp_path) as cluster:
+            a, b = cluster.nodes
+            counts = redis.Redis.from_url(require_redis())
+            prefix = cluster.prefix
+
+            def failures_from_attacker() -> int:
+                return int(counts.get(f"{prefix}cache:authfail:ip:{ATTACKER}") or 0)
+
+            # bad passwords alternated between the nodes: A, B, A are free, then
+            # B's second (the fourth in all) waits a second and A's third two
+            imap = {n.name: await Imap.connect(n.ports["imaps"], source=ATTACKER) for n in (a, b)}
+            took = []
+            for node in ("a", "b", "a", "b", "a"):
+                started = time.perf_counter()
+                lines = await imap[node].tagged("l", f"LOGIN {ADDRESS} wrong-password")
+                took.append(time.perf_counter() - started)
+                assert b"[AUTHENTICATIONFAILED]" in lines[-1], lines
+            assert took[3] >= 1.0 and took[4] >= 2.0, took
+            assert await trio.to_thread.run_sync(failures_from_attacker) == 5
+
+            # then 25 more at once over HTTP, again on both nodes: 30 in all
+            async def guess(node_url: str, n: int) -> None:
+                transport = httpx.AsyncHTTPTransport(local_address=ATTACKER)
+                async with httpx.AsyncClient(base_url=node_url, transport=transport, timeout=60) as api:
+                    await api.post("/auth/login", json={"username": ADDRESS, "password": f"guess {n}"})
+
+            async with trio.open_nursery() as nursery:
+                for n in range(25):
+                    nursery.start_soon(guess, (a, b)[n % 2].http, n)
+
+                async def thirty() -> bool:
+                    return await trio.to_thread.run_sync(failures_from_attacker) >= 30
+
+                # the answers are slowed down (up to 30 s each); the count is what matters
+                await wait_until(thirty, poll=0.1, what="30 failures counted from the attacker")
+                nursery.cancel_scope.cancel()
+            assert await trio.to_thread.run_sync(failures_from_attacker) == 30
+
+            # the attacker's address is now refused even the right password, on either node
+            lines = await imap["b"].tagged("l", f"LOGIN {ADDRESS} {PASSWORD}")
+            assert b"[UNAVAILABLE]" in lines[-1], lines
+            transport = httpx.AsyncHTTPTransport(local_address=ATTACKER)
+            async with httpx.AsyncClient(base_url=a.http, transport=transport, timeout=20) as api:
+                reply = await api.post("/auth/login", json={"username": ADDRESS, "password": PASSWORD})
+                assert reply.status_code == 429, reply.text
+                assert int(reply.headers["Retry-After"]) > 0
+            for connection in imap.values():
+                await connection.aclose()
+
+            # the owner, from another address, logs in on both nodes
+            owner = await Imap.connect(b.ports["imaps"], source=OWNER)
+            await _login(owner)
+            await owner.command("z", "LOGOUT")
+            transport = httpx.AsyncHTTPTransport(local_address=OWNER)
+            async with httpx.AsyncClient(base_url=a.http, transport=transport, timeout=20) as api:
+                await _tokens(api)
+            counts.close()
