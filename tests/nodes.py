@@ -29,7 +29,6 @@ import attrs
 import trio
 
 import mailcore
-from mailcore.tls import self_signed_pair
 
 MAILCORE = [sys.executable, "-m", "mailcore"]
 DOMAIN = "example.com"
@@ -130,8 +129,9 @@ async def serve_nodes(
 ) -> AsyncIterator[Cluster]:
     """Start one ``mailcore serve`` per name on shared stores, with bob's account made.
 
-    The account, the domain and the self-signed TLS pair are made here before
-    the nodes start, as an operator provisions a cluster before opening it.
+    The domain and the account are made here before the nodes start, as an
+    operator provisions a cluster before opening it; the nodes then start at
+    once on the fresh data directory, making its self-signed TLS pair between them.
     Bob's password is hashed cheaply, as the tests' engines do: a node checks
     a password with its hash's own argon2 parameters, so that many failed
     logins at once cost milliseconds, not seconds of memory-hard hashing.
@@ -144,7 +144,6 @@ async def serve_nodes(
     async with mailcore.open_engine(cheap) as engine:
         await engine.add_domain(DOMAIN)
         await engine.create_account(ADDRESS, PASSWORD)
-    self_signed_pair(config)
     async with AsyncExitStack() as stack:
         nodes = []
         for name in names:
