@@ -65,6 +65,13 @@ class Tx:
         self.modseq += 1
         return self.modseq
 
+    def give_back(self, modseq: int) -> int:
+        """Return the MODSEQ of a mutation that changed nothing, so that the
+        account's highest MODSEQ moves only with a change that an event tells."""
+        if modseq == self.modseq:
+            self.modseq -= 1
+        return self.modseq
+
     def label_roles(self) -> dict[int, str | None]:
         """This account's label ids and roles, read once per batch."""
         if self._label_roles is None:
@@ -372,6 +379,8 @@ def set_flags(tx: Tx, m: SetFlags) -> Outcome:
         threads.add(thread_id)
         tx.touched_threads[thread_id] = modseq
         tx.queue_index(message_id, "state")
+    if not changed:
+        modseq = tx.give_back(modseq)
     return Outcome(
         modseq=modseq,
         message_ids=tuple(changed),
@@ -416,6 +425,8 @@ def change_labels(tx: Tx, m: ChangeLabels) -> Outcome:
             threads.add(thread_id)
             tx.touched_threads[thread_id] = modseq
             tx.queue_index(message_id, "state")
+    if not changed:
+        modseq = tx.give_back(modseq)
     return Outcome(
         modseq=modseq,
         message_ids=tuple(changed),
