@@ -14,6 +14,7 @@ token issued by one node would be refused by the other.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -288,6 +289,56 @@ class Smtp:
             await self.command("QUIT", b"221")
         finally:
             await self.stream.aclose()
+
+
+async def push_latencies(sender: Node, receiver: Node, pushes: int) -> tuple[list[float], list[float]]:
+    """Deliver ``pushes`` messages one after another over SMTP on ``sender``; for
+    each, the milliseconds from its ``250`` to the ``* N EXISTS`` of an IMAP
+    session in IDLE on ``receiver``, and to the ``delivered`` event of a
+    websocket on ``receiver``. Every message must reach both."""
+    import httpx
+    from trio_websocket import open_websocket_url
+
+    imap = await Imap.connect(receiver.ports["imaps"])
+    await imap.command("l", f"LOGIN {ADDRESS} {PASSWORD}")
+    assert b"* 0 EXISTS" in await imap.command("s", "SELECT INBOX")
+    async with httpx.AsyncClient(base_url=receiver.http, timeout=20) as api:
+        reply = await api.post("/auth/login", json={"username": ADDRESS, "password": PASSWORD})
+        assert reply.status_code == 200, reply.text
+        token = reply.json()["access_token"]
+    to_idle: list[float] = []
+    to_ws: list[float] = []
+    async with open_websocket_url(f"{receiver.ws}?access_token={token}") as ws:
+        assert json.loads(await ws.get_message())["type"] == "hello"
+        await imap.send("i IDLE")
+        await imap.until(b"+ ")
+        smtp = await Smtp.connect(sender.ports["smtp"])
+        for n in range(1, pushes + 1):
+            sent = await smtp.send_message("alice@example.net", ADDRESS, message(f"push {n}"))
+
+            async def idle(n: int = n, sent: float = sent) -> None:
+                await imap.until(f"* {n} EXISTS".encode())  # other untagged lines may come first
+                to_idle.append((imap.when - sent) * 1000)
+
+            async def websocket(n: int = n, sent: float = sent) -> None:
+                while True:
+                    event = json.loads(await ws.get_message())
+                    if event.get("reason") == "delivered":
+                        break
+                to_ws.append((time.perf_counter() - sent) * 1000)
+                assert len(event["message_ids"]) == 1, event
+                assert n in {c["total"] for c in event["counts"]}, event
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(idle)
+                nursery.start_soon(websocket)
+        await smtp.aclose()
+    await imap.send("DONE")
+    await imap.until(b"i OK")
+    await imap.command("z", "LOGOUT")
+    await imap.aclose()
+    assert len(to_idle) == len(to_ws) == pushes
+    return to_idle, to_ws
 
 
 def message(subject: str) -> bytes:

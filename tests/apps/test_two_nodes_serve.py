@@ -27,6 +27,7 @@ from tests.nodes import (
     drop_stores,
     message,
     percentile,
+    push_latencies,
     serve_nodes,
 )
 from tests.servers import new_prefix, new_schema, require_postgres, require_redis
@@ -61,42 +62,8 @@ async def test_smtp_on_a_reaches_idle_and_the_websocket_on_b(tmp_path: Path) -> 
     with trio.fail_after(90):
         async with _cluster(tmp_path) as cluster:
             a, b = cluster.nodes
-            imap = await Imap.connect(b.ports["imaps"])
-            await _login(imap)
-            assert b"* 0 EXISTS" in await imap.command("s", "SELECT INBOX")
-            async with httpx.AsyncClient(base_url=b.http, timeout=20) as api:
-                token = (await _tokens(api))["access_token"]
-            to_idle: list[float] = []
-            to_ws: list[float] = []
-            async with open_websocket_url(f"{b.ws}?access_token={token}") as ws:
-                assert json.loads(await ws.get_message())["type"] == "hello"
-                await imap.send("i IDLE")
-                await imap.until(b"+ ")
-                smtp = await Smtp.connect(a.ports["smtp"])
-                for n in range(1, PUSHES + 1):
-                    sent = await smtp.send_message("alice@example.net", ADDRESS, message(f"push {n}"))
-                    async with trio.open_nursery() as nursery:
-
-                        async def idle(n: int = n, sent: float = sent) -> None:
-                            # an unsolicited FETCH (the \Recent-free flags) may come first
-                            await imap.until(f"* {n} EXISTS".encode())
-                            to_idle.append((imap.when - sent) * 1000)
-
-                        async def websocket(n: int = n, sent: float = sent) -> None:
-                            while True:
-                                event = json.loads(await ws.get_message())
-                                if event.get("reason") == "delivered":
-                                    break
-                            to_ws.append((time.perf_counter() - sent) * 1000)
-                            assert len(event["message_ids"]) == 1, event
-                            assert n in {c["total"] for c in event["counts"]}, event
-
-                        nursery.start_soon(idle)
-                        nursery.start_soon(websocket)
-                await smtp.aclose()
-            await imap.send("DONE")
-            await imap.until(b"i OK")
-            await imap.command("z", "LOGOUT")
+            # every message is waited for on both doors before the next is sent
+            to_idle, to_ws = await push_latencies(a, b, PUSHES)
     assert len(to_idle) == len(to_ws) == PUSHES
     for door, figures in (("IMAP IDLE", to_idle), ("websocket", to_ws)):
         print(
