@@ -350,6 +350,34 @@ class Mailbox(RuleBasedStateMachine):
         for apply, result in zip(done, self._at_once(*ops), strict=True):
             apply(result)
 
+    @precondition(lambda self: bool(self._placed()))
+    @rule(
+        data=st.data(),
+        flagging=st.sampled_from(NODES),
+        change=st.sampled_from(("move", "expunge")),
+        flag=st.sampled_from(FLAGS),
+        on=st.booleans(),
+    )
+    def flag_and_relabel_one_message_at_once(
+        self, data: st.DataObject, flagging: str, change: str, flag: str, on: bool
+    ) -> None:
+        """One node changes a message's flags while the other moves or expunges
+        it: the two commute, so both must land, whichever commits first."""
+        label, message_id = data.draw(st.sampled_from(self._placed()), label="message")
+        other = LABELS[1 - LABELS.index(label)]
+        floor = self.high[other]
+        relabeling = NODES[1 - NODES.index(flagging)]
+        if change == "move":
+            relabel = self._move_op(message_id, label, other)
+        else:
+            relabel = self._expunge_op(label, [message_id])
+        _, result = self._at_once((flagging, self._flag_op(message_id, flag, on)), (relabeling, relabel))
+        self._flagged(message_id, flag, on)
+        if change == "move":
+            self._moved(message_id, label, other, floor, result)
+        else:
+            self._expunged(label, [message_id])
+
     # ---------------------------------------------------------- invariants
 
     @invariant()
