@@ -14,6 +14,13 @@ carried between processes (the embedded bus) and between nodes (Redis).
   transport faster than that gap reads as close to zero.
 * ``push_cross_node_p99_ms``: the same between two engines in two processes
   on PostgreSQL + Redis (two nodes).
+* ``push_cross_node_smtp_p50_ms`` / ``push_cross_node_smtp_p99_ms``: two
+  ``mailcore serve`` processes (nodes A and B) on PostgreSQL + Redis and one
+  shared data directory; a message is delivered over SMTP on A, and the
+  figure is the time from reading its ``250`` to reading ``* N EXISTS`` on an
+  IMAP session in IDLE on B. One message at a time: each is awaited before
+  the next is sent. ``push_cross_node_ws_p99_ms``: the same to the
+  ``delivered`` event of a websocket on B.
 
 PostgreSQL and Redis must be reachable (``MAILCORE_TEST_POSTGRES_URL``,
 ``MAILCORE_TEST_REDIS_URL``, defaulting to the local servers).
@@ -223,6 +230,31 @@ async def bench_push(kind: str, pushes: int) -> list[Figure]:
     ]
 
 
+async def bench_push_serve(pushes: int) -> list[Figure]:
+    from tests.nodes import drop_stores, percentile, push_latencies, serve_nodes
+
+    root = BENCH_ROOT / f"scaleout-serve-{uuid.uuid4().hex[:10]}"
+    root.mkdir(parents=True)
+    schema, prefix = "mc_bench_" + secrets.token_hex(5), "mailcore-bench:" + secrets.token_hex(5) + ":"
+    try:
+        async with serve_nodes(
+            root, postgres_url=POSTGRES_URL, schema=schema, redis_url=REDIS_URL, prefix=prefix
+        ) as cluster:
+            a, b = cluster.nodes
+            with trio.fail_after(60 + pushes):
+                to_idle, to_ws = await push_latencies(a, b, pushes)
+    finally:
+        with trio.CancelScope(shield=True):
+            await drop_stores(POSTGRES_URL, schema, REDIS_URL, prefix)
+            await trio.to_thread.run_sync(shutil.rmtree, root, True)
+    note = "two mailcore serve processes; SMTP 250 on A to IMAP IDLE / websocket on B"
+    return [
+        figure("push_cross_node_smtp_p50_ms", round(statistics.median(to_idle), 2), "ms", pushes=pushes, note=note),
+        figure("push_cross_node_smtp_p99_ms", round(percentile(to_idle, 0.99), 2), "ms", pushes=pushes, note=note),
+        figure("push_cross_node_ws_p99_ms", round(percentile(to_ws, 0.99), 2), "ms", pushes=pushes, note=note),
+    ]
+
+
 async def run(emit: Emit | None = None, *, scale: float | None = None) -> list[Figure]:
     scale = bench_scale(scale)
     figures: list[Figure] = []
@@ -239,4 +271,6 @@ async def run(emit: Emit | None = None, *, scale: float | None = None) -> list[F
     for kind in ("sqlite", "cluster"):
         for fig in await bench_push(kind, _scaled(PUSHES, scale, 5)):
             record(fig)
+    for fig in await bench_push_serve(_scaled(PUSHES, scale, 5)):
+        record(fig)
     return figures

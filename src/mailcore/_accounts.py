@@ -86,20 +86,29 @@ class Accounts:
 
     #: failed logins (per client address or per account) allowed before delays start
     LOGIN_FREE_FAILURES = 3
-    #: failed logins in the window after which attempts are refused outright
+    #: failed logins from one client address, and attempts on one account from
+    #: it, in the window after which that address is refused outright
     LOGIN_BLOCK_FAILURES = 30
+    #: attempts on one account from every address in the window after which
+    #: it is refused outright: far above one address's limit, so that one
+    #: attacker cannot lock the owner out (NIST SP 800-63B allows 100)
+    LOGIN_ACCOUNT_BLOCK_FAILURES = 100
     LOGIN_WINDOW = 900.0
 
     async def authenticate(self, address: str, password: str, *, remote: str | None = None) -> Account:
         """Check a password. Failure says nothing about which part was wrong.
 
         Attempts are counted per account (every spelling of one address is one
-        account) and failures per client address (an IPv6 client by its /64):
-        past a few, each failure is answered later (up to 30 s), and past
-        many, attempts are refused with :class:`TooManyAttempts` until the
-        window passes, whatever the password. An account's attempt is counted
-        before its password is checked, so guesses sent in parallel cannot
-        slip past the limit; a successful login clears that count.
+        account), per account and client address, and failures per client
+        address (an IPv6 client by its /64): past a few, each failure is
+        answered later (up to 30 s). An address past
+        :data:`LOGIN_BLOCK_FAILURES` is refused with :class:`TooManyAttempts`
+        until the window passes, whatever the password; the account itself
+        only past :data:`LOGIN_ACCOUNT_BLOCK_FAILURES`, so that its owner, at
+        another address, still logs in while one attacker is refused.
+        Attempts are counted before the password is checked, so guesses sent
+        in parallel cannot slip past the limits; a successful login clears
+        the account's counts.
         """
         cache = self._cache
         try:
@@ -107,11 +116,14 @@ class Accounts:
         except InvalidName:
             user = "(not an address)"
         key_user = f"authfail:user:{user}"
-        key_ip = f"authfail:ip:{_client_bucket(remote)}" if remote else None
+        bucket = _client_bucket(remote) if remote else None
+        key_ip = f"authfail:ip:{bucket}" if bucket else None
+        key_pair = f"authfail:pair:{bucket}:{user}" if bucket else None
         if key_ip and int(await cache.get(key_ip) or 0) >= self.LOGIN_BLOCK_FAILURES:
             raise TooManyAttempts(self.LOGIN_WINDOW)
         attempts = await cache.incr(key_user, self.LOGIN_WINDOW)
-        if attempts > self.LOGIN_BLOCK_FAILURES:
+        from_here = await cache.incr(key_pair, self.LOGIN_WINDOW) if key_pair else attempts
+        if attempts > self.LOGIN_ACCOUNT_BLOCK_FAILURES or from_here > self.LOGIN_BLOCK_FAILURES:
             raise TooManyAttempts(self.LOGIN_WINDOW)
         try:
             account = await self._check_password(address, password)
@@ -124,6 +136,8 @@ class Accounts:
                 await trio.sleep(min(2.0 ** (over - 1), 30.0))
             raise
         await cache.delete(key_user)
+        if key_pair:
+            await cache.delete(key_pair)
         return account
 
     async def _check_password(self, address: str, password: str) -> Account:

@@ -13,6 +13,7 @@ the floor.
 from __future__ import annotations
 
 import datetime
+import fcntl
 import ipaddress
 import logging
 import os
@@ -62,15 +63,23 @@ def server_context(config: Config) -> ssl.SSLContext:
 
 
 def self_signed_pair(config: Config) -> tuple[Path, Path]:
-    """The self-signed certificate and key for ``config``, made if missing."""
+    """The self-signed certificate and key for ``config``, made if missing.
+
+    Nodes sharing a data directory may start at once: a file lock lets one
+    of them make the pair while the others wait and then load the same one.
+    """
     directory = Path(config.data_dir) / SELF_SIGNED_DIR
     cert, key = directory / SELF_SIGNED_CERT, directory / SELF_SIGNED_KEY
     if cert.exists() and key.exists():
         return cert, key
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    cert_pem, key_pem = _generate(config.hostname)
-    _write(key, key_pem, 0o600)
-    _write(cert, cert_pem, 0o644)
+    with open(directory / ".lock", "ab") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        if cert.exists() and key.exists():  # another process made it meanwhile
+            return cert, key
+        cert_pem, key_pem = _generate(config.hostname)
+        _write(key, key_pem, 0o600)
+        _write(cert, cert_pem, 0o644)
     log.warning(
         "no TLS certificate configured: generated a self-signed one for %s in %s "
         "(set [tls] cert and key for a real one)",

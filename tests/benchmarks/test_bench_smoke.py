@@ -78,6 +78,9 @@ FIGURES: dict[str, list[str]] = {
         "push_cross_process_p99_ms",
         "push_cross_node_p50_ms",
         "push_cross_node_p99_ms",
+        "push_cross_node_smtp_p50_ms",
+        "push_cross_node_smtp_p99_ms",
+        "push_cross_node_ws_p99_ms",
     ],
 }
 

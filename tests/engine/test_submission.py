@@ -163,11 +163,13 @@ async def test_every_spelling_of_an_address_shares_one_count(engine: mailcore.En
     assert int(await engine_internals(engine).stores.cache.get("authfail:user:bob@example.com") or 0) == 4
 
 
+@pytest.mark.parametrize("spread", [True, False], ids=["from-many-addresses", "from-one-address"])
 async def test_parallel_guesses_cannot_pass_the_limit(
-    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
+    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch, spread: bool
 ) -> None:
     accounts = engine_internals(engine).accounts
-    monkeypatch.setattr(accounts, "LOGIN_BLOCK_FAILURES", 5)
+    # the account's limit holds guesses from many addresses, the address's limit those from one
+    monkeypatch.setattr(accounts, "LOGIN_ACCOUNT_BLOCK_FAILURES" if spread else "LOGIN_BLOCK_FAILURES", 5)
     monkeypatch.setattr(accounts, "LOGIN_FREE_FAILURES", 100)  # no delays: only the limit is under test
     checked = 0
     original = accounts._check_password
@@ -181,13 +183,26 @@ async def test_parallel_guesses_cannot_pass_the_limit(
 
     async def guess(i: int) -> None:
         with pytest.raises(mailcore.AuthenticationFailed):
-            await engine.authenticate("bob@example.com", f"guess{i}", remote=f"10.1.{i}.1")
+            await engine.authenticate("bob@example.com", f"guess{i}", remote=f"10.1.{i}.1" if spread else "10.1.0.1")
 
     with trio.fail_after(30):
         async with trio.open_nursery() as nursery:
             for i in range(40):
                 nursery.start_soon(guess, i)
     assert checked == 5  # every other guess was refused before its password was looked at
+
+
+async def test_one_address_failing_cannot_lock_the_owner_out(
+    engine: mailcore.Engine, bob: mailcore.Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = engine_internals(engine).accounts
+    monkeypatch.setattr(accounts, "LOGIN_FREE_FAILURES", 100)  # no delays: only the limits are under test
+    for i in range(accounts.LOGIN_BLOCK_FAILURES):
+        with pytest.raises(mailcore.AuthenticationFailed):
+            await engine.authenticate("bob@example.com", f"guess{i}", remote="10.2.0.1")
+    with pytest.raises(mailcore.TooManyAttempts):
+        await engine.authenticate("bob@example.com", "bob-password", remote="10.2.0.1")
+    assert (await engine.authenticate("bob@example.com", "bob-password", remote="10.3.0.1")).id == bob.id
 
 
 async def test_ipv6_clients_are_counted_by_their_64(engine: mailcore.Engine, bob: mailcore.Account) -> None:

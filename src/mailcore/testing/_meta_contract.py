@@ -840,6 +840,32 @@ async def check_modseq_monotonic(factory: MetaStoreFactory) -> None:
             assert await store.account_changes(account.id, last, 100) == []
 
 
+async def check_no_op_keeps_modseq(factory: MetaStoreFactory) -> None:
+    """A mutation that changes nothing leaves the highest MODSEQ where it was:
+    a client that saw the last change (its event) is then up to date."""
+    with trio.fail_after(_DEADLINE):
+        async with factory() as store:
+            account = await _new_account(store)
+            inbox = await _label(store, account.id, "INBOX")
+            added = await _add(store, account.id, message_record([inbox.id]))
+            msg = added.message_ids[0]
+            last = await store.highest_modseq(account.id)
+            for mutation in (
+                SetFlags((msg,), remove=frozenset({SEEN})),
+                SetFlags((msg,), add=frozenset()),
+                ChangeLabels((msg,), add=frozenset({inbox.id})),
+                ChangeLabels((msg,), remove=frozenset({(await _create_label(store, account.id, "Empty")).id})),
+            ):
+                last = await store.highest_modseq(account.id)
+                [outcome] = await store.apply(account.id, [mutation])
+                assert outcome.message_ids == (), (mutation, outcome)
+                assert outcome.modseq == last == await store.highest_modseq(account.id), (mutation, outcome)
+            # and the next effective change still gets a higher one
+            [outcome] = await store.apply(account.id, [SetFlags((msg,), add=frozenset({SEEN}))])
+            assert outcome.message_ids == (msg,) and outcome.modseq == last + 1
+            await _assert_labels_consistent(store, account.id)
+
+
 async def check_changes_since(factory: MetaStoreFactory) -> None:
     """changes_since reports exactly the members changed and the UIDs removed after a MODSEQ."""
     with trio.fail_after(_DEADLINE):
@@ -1518,6 +1544,7 @@ META_STORE_CHECKS: list[MetaCheck] = [
     check_isolation_writes,
     check_uids_strictly_increasing,
     check_modseq_monotonic,
+    check_no_op_keeps_modseq,
     check_changes_since,
     check_label_counts,
     check_threading,

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import ssl
 import stat
+import threading
 import warnings
 from pathlib import Path
 
@@ -36,6 +37,37 @@ def test_self_signed_pair_is_generated_once_with_private_key(tmp_path: Path, cap
     caplog.clear()
     tls.server_context(config)
     assert cert_path.read_bytes() == before and "self-signed" not in caplog.text
+
+
+def _start_at_once(config: mailcore.Config, nodes: int) -> tuple[list[bytes], list[BaseException]]:
+    """Open ``nodes`` TLS contexts on one fresh data directory at the same moment."""
+    start = threading.Barrier(nodes)
+    loaded: list[bytes] = []
+    failures: list[BaseException] = []
+
+    def node() -> None:
+        start.wait()
+        try:
+            tls.server_context(config)
+            loaded.append((config.data_dir / "tls" / tls.SELF_SIGNED_CERT).read_bytes())
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller
+            failures.append(exc)
+
+    threads = [threading.Thread(target=node) for _ in range(nodes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return loaded, failures
+
+
+def test_nodes_starting_at_once_on_one_data_directory_share_one_pair(tmp_path: Path) -> None:
+    """Two nodes on a shared data directory may both find no pair at start;
+    each must load a certificate that matches its key, and the same one."""
+    for attempt in range(10):
+        loaded, failures = _start_at_once(make_config(tmp_path / f"data{attempt}"), 4)
+        assert not failures, failures
+        assert len(set(loaded)) == 1
 
 
 def test_configured_certificate_is_used(tmp_path: Path) -> None:

@@ -118,3 +118,26 @@ async def test_served_api_over_http(served: str, bob: mailcore.Account) -> None:
             docs = await client.get("/api/v1/openapi.json")
     assert health.status_code == 200 and docs.json()["openapi"] == "3.1.0"
     assert "server" not in {k.lower() for k in health.headers}
+
+
+async def test_a_client_that_heard_every_event_reconnects_without_a_resync(
+    served: str, engine: mailcore.Engine, bob: mailcore.Account
+) -> None:
+    with trio.fail_after(20):
+        token = await _login(served, "bob@example.com", "bob-password")
+        mid = (await engine.deliver(message("Keep", "k"), ["bob@example.com"])).message_ids["bob@example.com"]
+        await engine.create_label(bob.id, "Work")
+        await engine.copy(bob.id, [mid], "Work")
+        async with open_websocket_url(_ws_url(served, token)) as ws:
+            last = (await _next(ws))["modseq"]
+            # an EXPUNGE from a label, then a STORE that changes nothing (the message is unread)
+            await engine.expunge(bob.id, "Work", [mid])
+            await engine.store_flags(bob.id, [mid], remove=["\\Seen"])
+            heard = await _next(ws)
+            assert heard["modseq"] > last
+            last = heard["modseq"]
+        async with open_websocket_url(_ws_url(served, token, since=last)) as ws:
+            hello = await _next(ws)
+            assert hello["modseq"] == last
+            await engine.create_label(bob.id, "Later")
+            assert (await _next(ws))["type"] == "labels_changed"

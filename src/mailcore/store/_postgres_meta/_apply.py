@@ -69,6 +69,13 @@ class Tx:
         self.modseq += 1
         return self.modseq
 
+    def give_back(self, modseq: int) -> int:
+        """Return the MODSEQ of a mutation that changed nothing, so that the
+        account's highest MODSEQ moves only with a change that an event tells."""
+        if modseq == self.modseq:
+            self.modseq -= 1
+        return self.modseq
+
     async def label_roles(self) -> dict[int, str | None]:
         """This account's label ids and roles, read once per batch."""
         if self._label_roles is None:
@@ -431,7 +438,7 @@ async def set_flags(tx: Tx, m: SetFlags) -> Outcome:
         threads.add(thread_id)
         tx.touched_threads[thread_id] = modseq
     if not changed:
-        return Outcome(modseq=modseq, modified=tuple(modified))
+        return Outcome(modseq=tx.give_back(modseq), modified=tuple(modified))
     await conn.execute(
         "UPDATE messages AS m SET flags=u.flags, seen=u.seen, modseq=? FROM"
         " unnest(?::bigint[], ?::text[], ?::int[]) AS u(id, flags, seen) WHERE m.id=u.id",
@@ -513,7 +520,7 @@ async def change_labels(tx: Tx, m: ChangeLabels) -> Outcome:
             threads.add(thread_id)
             tx.touched_threads[thread_id] = modseq
     if not changed:
-        return Outcome(modseq=modseq)
+        return Outcome(modseq=tx.give_back(modseq))
     if removed:
         await conn.execute(
             "WITH r AS (DELETE FROM memberships AS m USING unnest(?::bigint[], ?::bigint[]) AS u(mid, lid)"

@@ -78,6 +78,13 @@ class Tx:
         self.modseq += 1
         return self.modseq
 
+    def give_back(self, modseq: int) -> int:
+        """Return the MODSEQ of a mutation that changed nothing, so that the
+        account's highest MODSEQ moves only with a change that an event tells."""
+        if modseq == self.modseq:
+            self.modseq -= 1
+        return self.modseq
+
     def label_roles(self) -> dict[int, str | None]:
         """This account's label ids and roles, read once per batch."""
         if self._label_roles is None:
@@ -414,6 +421,8 @@ def set_flags(tx: Tx, m: SetFlags) -> Outcome:
         changed.append(message_id)
         threads.add(thread_id)
         tx.touched_threads[thread_id] = modseq
+    if not changed:
+        return Outcome(modseq=tx.give_back(modseq), modified=tuple(modified))
     conn.executemany("UPDATE messages SET flags=?, seen=?, modseq=? WHERE id=?", updates)
     delta: dict[int, int] = {}
     for message_id, member_of in tx.memberships(changed).items():
@@ -491,6 +500,8 @@ def change_labels(tx: Tx, m: ChangeLabels) -> Outcome:
             changed.append(message_id)
             threads.add(thread_id)
             tx.touched_threads[thread_id] = modseq
+    if not changed:
+        return Outcome(modseq=tx.give_back(modseq))
     conn.executemany("DELETE FROM memberships WHERE message_id=? AND label_id=?", removed)
     conn.executemany(_VANISHED, vanished)
     conn.executemany("INSERT INTO memberships(label_id, uid, message_id) VALUES (?,?,?)", added)
