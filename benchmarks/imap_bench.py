@@ -48,12 +48,13 @@ def _scale() -> float:
     return float(os.environ.get("MAILCORE_BENCH_SCALE", "1"))
 
 
-def _config(data_dir: Path) -> mailcore.Config:
+def _config(data_dir: Path, stores: mailcore.StoreConfig | None = None) -> mailcore.Config:
     return mailcore.Config(
         data_dir=data_dir,
         argon2_time_cost=1,
         argon2_memory_cost=1024,
         limits=mailcore.Limits(max_connections_per_ip=5000),
+        stores=stores or mailcore.StoreConfig(),
     )
 
 
@@ -107,6 +108,49 @@ class _Blocking:
         self.read_until(b"\r\n")
 
 
+def _fetch_runs(port: int) -> tuple[list[float], int]:
+    """Six ``UID FETCH 1:*`` of the envelope items, timed (ms), and the bytes of one."""
+    client = _Blocking(port)
+    client.command(b"LOGIN %s %s" % (ADDRESS.encode(), PASSWORD.encode()))
+    client.command(b"SELECT INBOX")
+    times = []
+    size = 0
+    for _ in range(6):
+        started = time.perf_counter()
+        size = client.command(b"UID FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)")
+        times.append((time.perf_counter() - started) * 1000)
+    client.sock.close()
+    return times, size
+
+
+async def _fetch_postgres(data_dir: Path) -> dict[str, Any]:
+    """``imap_fetch_all_10k_ms`` with the metadata on PostgreSQL."""
+    from benchmarks.scaleout_bench import _place
+
+    count = max(100, int(10_000 * _scale()))
+    async with _place("postgres") as (place, stores):
+        async with mailcore.open_engine(_config(place, stores)) as engine:
+            await engine.add_domain("example.com")
+            account = await engine.create_account(ADDRESS, PASSWORD)
+            rng = random.Random(42)
+            items = (mailcore.ImportItem(generate_message(rng, i), labels=("INBOX",)) for i in range(count))
+            await engine.import_messages(account.id, items)
+            async with trio.open_nursery() as nursery:
+                bound = await nursery.start(
+                    functools.partial(serve, engine, [mailcore.Listener("imaps", "127.0.0.1", 0)])
+                )
+                times, size = await trio.to_thread.run_sync(_fetch_runs, bound[0].port)
+                nursery.cancel_scope.cancel()
+    return {
+        "bench": "imap_fetch_all_10k_ms_postgres",
+        "value": round(statistics.median(times[1:]), 1),
+        "unit": "ms",
+        "cold_ms": round(times[0], 1),
+        "messages": count,
+        "response_bytes": size,
+    }
+
+
 async def _fetch_and_append(data_dir: Path, emit: Any) -> list[dict[str, Any]]:
     figures: list[dict[str, Any]] = []
     count = max(100, int(10_000 * _scale()))
@@ -123,22 +167,7 @@ async def _fetch_and_append(data_dir: Path, emit: Any) -> list[dict[str, Any]]:
             bound = await nursery.start(functools.partial(serve, engine, listeners))
             port = bound[0].port
 
-            def fetch_runs() -> tuple[list[float], int]:
-                client = _Blocking(port)
-                client.command(b"LOGIN %s %s" % (ADDRESS.encode(), PASSWORD.encode()))
-                client.command(b"SELECT INBOX")
-                times = []
-                size = 0
-                for _ in range(6):
-                    started = time.perf_counter()
-                    size = client.command(
-                        b"UID FETCH 1:* (FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
-                    )
-                    times.append((time.perf_counter() - started) * 1000)
-                client.sock.close()
-                return times, size
-
-            times, size = await trio.to_thread.run_sync(fetch_runs)
+            times, size = await trio.to_thread.run_sync(_fetch_runs, port)
             for figure in await trio.to_thread.run_sync(_range_commands, port, count):
                 figures.append(figure)
                 emit(figure)
@@ -365,6 +394,9 @@ async def run(emit: Any = None) -> list[dict[str, Any]]:
     base = ROOT / ".bench" / f"imap-{uuid.uuid4().hex[:8]}"
     try:
         figures = await _fetch_and_append(base / "fetch", emit)
+        figure = await _fetch_postgres(base / "fetch-postgres")
+        emit(figure)
+        figures.append(figure)
         figure = await _idle_memory(base / "idle")
         emit(figure)
         figures.append(figure)

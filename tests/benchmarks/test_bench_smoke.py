@@ -62,6 +62,7 @@ FIGURES: dict[str, list[str]] = {
     "smtp_bench": ["smtp_msgs_per_s_c16", "smtp_idle_conn_kb", "smtp_vs_aiosmtpd_ratio"],
     "imap_bench": [
         "imap_fetch_all_10k_ms",
+        "imap_fetch_all_10k_ms_postgres",
         "imap_login_select_ms",
         "imap_fetch_flags_10k_ms",
         "imap_store_range_10k_ms",
