@@ -83,19 +83,30 @@ async def serve(
             raise mailcore.ConfigError(f"the IMAP daemon cannot serve the {listener.role} role")
     context = ssl_context if ssl_context is not None else _context(engine)
     limiter = _PerAddress(engine.config.limits.max_connections_per_ip)
+    sessions: set[Session] = set()
     bound: list[Bound] = []
+    opened: list[trio.SocketListener] = []
     async with trio.open_nursery() as nursery:
-        for listener in listeners:
-            sockets = await trio.open_tcp_listeners(listener.port, host=listener.host)
-            handler = functools.partial(_connection, engine, listener.role, context, limiter)
-            for sock in sockets:
-                host, port = sock.socket.getsockname()[:2]
-                bound.append(Bound(listener.role, host, port))
-                log.info("imapd listening: %s %s:%d", listener.role, host, port)
-            nursery.start_soon(
-                functools.partial(trio.serve_listeners, handler, sockets, handler_nursery=nursery)
-            )
-        task_status.started(bound)
+        async with trio.open_nursery() as accepting:
+            for listener in listeners:
+                sockets = await mailcore.open_listeners(listener)
+                opened += sockets
+                handler = functools.partial(_connection, engine, listener.role, context, limiter, sessions)
+                for sock in sockets:
+                    host, port = sock.socket.getsockname()[:2]
+                    bound.append(Bound(listener.role, host, port))
+                    log.info("imapd listening: %s %s:%d", listener.role, host, port)
+                accepting.start_soon(
+                    functools.partial(trio.serve_listeners, handler, sockets, handler_nursery=nursery)
+                )
+            task_status.started(bound)
+            await engine.draining.wait()
+            accepting.cancel_scope.cancel()
+        # Draining: no new connections; sessions end after their command.
+        for sock in opened:
+            await sock.aclose()
+        for session in list(sessions):
+            session.drain()
 
 
 async def _connection(
@@ -103,6 +114,7 @@ async def _connection(
     role: str,
     context: ssl.SSLContext,
     limiter: _PerAddress,
+    sessions: set[Session],
     raw: trio.SocketStream,
 ) -> None:
     try:
@@ -135,6 +147,7 @@ async def _connection(
         config = SessionConfig(role, remote, stream is not raw, context)
         async with trio.open_nursery() as nursery:
             session = Session(engine, stream, config, nursery)
+            sessions.add(session)
             await session.run()
             nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
@@ -142,6 +155,8 @@ async def _connection(
     except Exception as exc:
         await _failed(exc, session)
     finally:
+        if session is not None:
+            sessions.discard(session)
         limiter.release(remote)
         target = session.stream if session is not None else stream
         await trio.aclose_forcefully(target)

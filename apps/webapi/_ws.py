@@ -26,6 +26,8 @@ it never reaches a log (the access log records paths only). The socket is
 closed with code 4001 when the token expires (reconnect with a fresh one) or
 when its session is revoked (a logout, in any process): that is checked when
 a message arrives from the client and every :data:`SESSION_CHECK_SECONDS`.
+When the server stops, it is closed with 1012 (service restart): reconnect,
+another process or the restarted one answers.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ log = logging.getLogger("mailcore.webapi.ws")
 
 CATCH_UP_LIMIT = 1000
 CLOSE_TOKEN_EXPIRED = 4001
+#: RFC 6455 7.4.1 (IANA registry): the server restarts; reconnect.
+CLOSE_SERVICE_RESTART = 1012
 #: seconds between two checks that the socket's session was not revoked
 SESSION_CHECK_SECONDS = 30.0
 
@@ -167,9 +171,11 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
             scope.cancel()
 
     async def watch_session() -> None:
-        while True:
-            await trio.sleep(SESSION_CHECK_SECONDS)
+        while not engine.draining.is_set():
+            with trio.move_on_after(SESSION_CHECK_SECONDS):
+                await engine.draining.wait()
             await check_session()
+        scope.cancel()  # the server is stopping
 
     async with engine.watch(account_id) as events, trio.open_nursery() as nursery:
         nursery.start_soon(read_client)
@@ -185,7 +191,9 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
                 if ev.kind is not mailcore.ChangeKind.RESYNC and ev.modseq <= highest:
                     continue  # already covered by hello / catch-up
                 await send(await event_json(engine, ev))
-        if scope.cancelled_caught:
+        if scope.cancelled_caught and engine.draining.is_set() and not revoked:
+            await websocket.close(CLOSE_SERVICE_RESTART, "server restarting; reconnect")
+        elif scope.cancelled_caught:
             await websocket.close(CLOSE_TOKEN_EXPIRED, "session revoked" if revoked else "token expired")
         nursery.cancel_scope.cancel()
     return None

@@ -10,6 +10,7 @@ Everything public is re-exported here; the rest may change freely.
 
 from mailcore._config import Config, Limits, Listener, StoreConfig
 from mailcore._engine import Engine, open_engine
+from mailcore._listening import open_listeners
 from mailcore._records import ImportItem, SearchResult
 from mailcore.errors import (
     AccountNotFound,
@@ -112,4 +113,5 @@ __all__ = [
     "ThreadSummary",
     "__version__",
     "open_engine",
+    "open_listeners",
 ]

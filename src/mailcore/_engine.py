@@ -104,6 +104,22 @@ class Engine:
         #: the web door's sessions and uploads, shared by every process on the stores
         self.web_sessions = web_sessions
         self.uploads = uploads
+        self._draining = trio.Event()
+
+    # ------------------------------------------------------------ drain
+
+    @property
+    def draining(self) -> trio.Event:
+        """Set when the service is asked to stop (``mailcore serve`` got
+        SIGTERM): doors stop accepting connections, let each session finish
+        what it is in the middle of (an SMTP transaction, an IMAP command, an
+        HTTP request), then close it. The engine itself keeps working until
+        it is closed."""
+        return self._draining
+
+    def drain(self) -> None:
+        """Ask every door to stop taking work; see :attr:`draining`."""
+        self._draining.set()
 
     async def _start(self) -> None:
         await self._supervisor.start("committer", self._committer.run)
