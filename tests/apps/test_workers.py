@@ -373,3 +373,78 @@ def test_workers_must_be_a_positive_number(tmp_path: Path, workers: str) -> None
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 2 and "--workers" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _running(pid: int) -> bool:
+    """The process exists and is not a zombie (a container's init may not reap)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+async def test_workers_stop_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log, trio.fail_after(60):
+        process = await trio.lowlevel.open_process(
+            [*MAILCORE, "--data-dir", str(tmp_path / "data"), "serve", "--workers", "2",
+             "--listen", "smtp=127.0.0.1:0"],
+            stdout=subprocess.PIPE, stderr=log,
+        )  # fmt: skip
+        assert process.stdout is not None
+        seen = b""
+        while b"mailcore is running" not in seen:
+            chunk = await process.stdout.receive_some(4096)
+            assert chunk, log_path.read_text()
+            seen += chunk
+        server = Server(process, log_path, {})
+        workers = list(server.workers().values())
+        assert len(workers) == 2 and all(_running(pid) for pid in workers)
+        process.kill()  # SIGKILL: no chance to stop anything
+        await process.wait()
+        await wait_until(lambda: not any(_running(pid) for pid in workers), what="the orphaned workers exit")
+    assert "the supervisor is gone; stopping" in log_path.read_text()
+
+
+# ------------------------------------------------- the supervisor, with stand-in workers
+
+#: A stand-in worker: says ready on the control socket given after
+#: ``--worker-control``, then lives until told to stop (or exits at once with
+#: ``fail``, before saying ready).
+_STAND_IN = """
+import os, signal, socket, sys, time
+if sys.argv[1] == "fail":
+    sys.exit(3)
+control = socket.socket(fileno=int(sys.argv[sys.argv.index("--worker-control") + 1]))
+control.sendall(b"ready\\n")
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+time.sleep(float(sys.argv[1]))
+"""
+
+
+async def test_a_worker_that_exits_is_started_again_and_sigterm_stops_all() -> None:
+    from mailcore._workers import Supervisor
+
+    # each stand-in lives 0.3 s, so slot 1 is restarted again and again
+    supervisor = Supervisor([], 2, [sys.executable, "-c", _STAND_IN, "0.3"], grace=1.0)
+    ready = trio.Event()
+    with trio.fail_after(30):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(supervisor.run, ready.set)
+            await ready.wait()
+            first = {slot: w.process.pid for slot, w in supervisor.workers.items()}
+            await wait_until(lambda: all(supervisor.workers[s].process.pid != first[s] for s in first),
+                             what="both stand-ins are replaced")  # fmt: skip
+            os.kill(os.getpid(), signal.SIGTERM)  # the supervisor's receiver takes it
+    assert all(w.process.returncode is not None for w in supervisor.workers.values())
+
+
+async def test_a_worker_that_cannot_start_stops_the_server_with_one_line() -> None:
+    from mailcore._workers import MAX_START_FAILURES, Supervisor, WorkersFailed
+
+    supervisor = Supervisor([], 2, [sys.executable, "-c", _STAND_IN, "fail"], grace=1.0)
+    with trio.fail_after(30), pytest.raises(WorkersFailed) as failed:
+        await supervisor.run(lambda: pytest.fail("never ready"))
+    assert f"exited with status 3 before it was ready, {MAX_START_FAILURES} times in a row" in str(failed.value)
+    assert all(w.process.returncode is not None for w in supervisor.workers.values())
