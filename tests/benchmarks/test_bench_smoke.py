@@ -51,8 +51,20 @@ FIGURES: dict[str, list[str]] = {
         "actor_idle_kb",
     ],
     "search_bench": ["search_p50_ms_100k", "search_p99_ms_100k", "search_index_build_s_100k"],
-    "api_bench": ["api_inbox_p50_ms_c50", "api_inbox_p99_ms_c50", "api_search_p50_ms", "ws_push_p99_ms"],
-    "smtp_bench": ["smtp_msgs_per_s_c16", "smtp_idle_conn_kb", "smtp_vs_aiosmtpd_ratio"],
+    "api_bench": [
+        "api_inbox_p50_ms_c50",
+        "api_inbox_p99_ms_c50",
+        "api_search_p50_ms",
+        "ws_push_p99_ms",
+        "api_inbox_p99_ms_c50_workers2",
+    ],
+    "smtp_bench": [
+        "smtp_msgs_per_s_c16_workers1",
+        "smtp_idle_conn_kb",
+        "smtp_msgs_per_s_c16_workers2",
+        "smtp_msgs_per_s_c16",
+        "smtp_vs_aiosmtpd_ratio",
+    ],
     "imap_bench": [
         "imap_fetch_all_10k_ms",
         "imap_append_per_s",
