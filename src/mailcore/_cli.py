@@ -664,7 +664,7 @@ def serve(
     )
 
     async def supervise() -> None:
-        bound = await bind_listeners(served)
+        bound = await bind_listeners(served, copies=count)
         try:
             # Done once, here, rather than by N workers at once: the stores'
             # migrations and a generated TLS certificate.
@@ -718,8 +718,9 @@ def _serve_alone(
         _run(ctx, fn)
     finally:
         for b in holder[0]:
-            for sock in b.sockets:
-                sock.socket.close()
+            for sockets in b.slots:
+                for sock in sockets:
+                    sock.socket.close()
 
 
 def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: int) -> None:

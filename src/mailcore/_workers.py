@@ -1,10 +1,11 @@
 """``mailcore serve --workers N``: one supervisor, N worker processes.
 
 One Python process serves one core (delivery is about 0.9 ms of Python per
-message, and the GIL is the ceiling). The supervisor binds every listening
-socket once, then starts N ``mailcore serve`` worker processes that inherit
-those sockets and accept on them; the kernel hands each new connection to
-one of the workers waiting in ``accept``. Each worker opens its own engine
+message, and the GIL is the ceiling). The supervisor binds every listener once
+(as one ``SO_REUSEPORT`` socket per worker slot on the same port, see
+``mailcore._listening``), then starts N ``mailcore serve`` worker processes,
+each inheriting its slot's sockets; the kernel spreads new connections
+evenly over the slots. Each worker opens its own engine
 on the shared stores (SQLite files in WAL mode and the SQLite bus on the
 embedded default, or PostgreSQL and Redis), which is how two nodes already
 share an account: UIDs and MODSEQs are allocated inside the store's
@@ -117,16 +118,16 @@ class Supervisor:
         self.failure: str | None = None
         self._serving = trio.CancelScope()
 
-    def _command(self, control_fd: int) -> list[str]:
-        specs = [f"--inherit={inherited_spec(b.inherited())}" for b in self.bound]
+    def _command(self, control_fd: int, slot: int) -> list[str]:
+        specs = [f"--inherit={inherited_spec(b.inherited(slot - 1))}" for b in self.bound]
         return [*self.argv, "--worker-control", str(control_fd), *specs]
 
     async def _spawn(self, slot: int) -> _Worker:
         ours, theirs = socket.socketpair()
         try:
-            fds = [fd for b in self.bound for fd in b.fds()]
+            fds = [fd for b in self.bound for fd in b.fds(slot - 1)]
             process = await trio.lowlevel.open_process(
-                self._command(theirs.fileno()),
+                self._command(theirs.fileno(), slot),
                 pass_fds=[*fds, theirs.fileno()],
             )
         except BaseException:

@@ -448,3 +448,19 @@ async def test_a_worker_that_cannot_start_stops_the_server_with_one_line() -> No
         await supervisor.run(lambda: pytest.fail("never ready"))
     assert f"exited with status 3 before it was ready, {MAX_START_FAILURES} times in a row" in str(failed.value)
     assert all(w.process.returncode is not None for w in supervisor.workers.values())
+
+
+def test_the_server_section_of_the_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mailcore import Config, ConfigError
+
+    monkeypatch.delenv("MAILCORE_WORKERS", raising=False)
+    assert Config.from_mapping({}).workers is None
+    config = Config.from_mapping({"server": {"workers": 3, "shutdown_grace": 2.5}})
+    assert (config.workers, config.shutdown_grace) == (3, 2.5)
+    monkeypatch.setenv("MAILCORE_WORKERS", "5")
+    assert Config.from_mapping({"server": {"workers": 3}}).workers == 5
+    for bad in ({"workers": 0}, {"workers": "many"}, {"shutdown_grace": -1}, {"threads": 2}):
+        monkeypatch.delenv("MAILCORE_WORKERS")
+        with pytest.raises(ConfigError, match=r"\[server\]"):
+            Config.from_mapping({"server": bad})
+        monkeypatch.setenv("MAILCORE_WORKERS", "5")
