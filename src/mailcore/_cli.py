@@ -542,7 +542,8 @@ def _doors() -> dict[str, Any]:
     return doors
 
 
-_WORKER_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
+#: A server's log lines name their process, as syslog does (``smtpd[4242]``).
+_SERVE_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
 
 
 async def _serve_doors(
@@ -651,11 +652,11 @@ def serve(
         click.echo(f"mailcore is running{how} (data in {config.data_dir}); Ctrl-C stops it")
         sys.stdout.flush()
 
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(_SERVE_LOG_FORMAT))
     if count == 1:
         _serve_alone(ctx, served, doors, announce)
         return
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(logging.Formatter(_WORKER_LOG_FORMAT))
     root = ctx.find_root().params
     argv = worker_argv(
         str(root["data_dir"]) if root.get("data_dir") else None,
@@ -726,7 +727,7 @@ def _serve_alone(
 def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: int) -> None:
     """A worker of ``serve --workers N``: serve the supervisor's sockets."""
     for handler in logging.getLogger().handlers:
-        handler.setFormatter(logging.Formatter(_WORKER_LOG_FORMAT))
+        handler.setFormatter(logging.Formatter(_SERVE_LOG_FORMAT))
     listeners = [parse_inherited(spec) for spec in inherited]
     doors = _doors()
     by_door = _by_door([ls for ls in listeners if ls.role in doors], doors)

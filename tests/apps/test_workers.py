@@ -65,13 +65,13 @@ async def _cli(base: list[str], *args: str, stdin: bytes = b"") -> str:
 
 
 @asynccontextmanager
-async def _serve(tmp_path: Path, base: list[str]) -> AsyncIterator[Server]:
+async def _serve(tmp_path: Path, base: list[str], workers: int = 2) -> AsyncIterator[Server]:
     await _cli(base, "domain", "add", "example.com")
     await _cli(base, "account", "add", "bob@example.com", "--password-stdin", stdin=b"bob-password\n")
     log_path = tmp_path / "serve.log"
     log = log_path.open("wb")  # noqa: ASYNC230
     process = await trio.lowlevel.open_process(
-        [*MAILCORE, *base, "serve", "--workers", "2", "--listen", "smtp=127.0.0.1:0",
+        [*MAILCORE, *base, "serve", "--workers", str(workers), "--listen", "smtp=127.0.0.1:0",
          "--listen", "imaps=127.0.0.1:0", "--listen", "http=127.0.0.1:0"],
         stdout=subprocess.PIPE,
         stderr=log,
@@ -86,11 +86,11 @@ async def _serve(tmp_path: Path, base: list[str]) -> AsyncIterator[Server]:
                 assert chunk, log_path.read_text()
                 seen += chunk
         text = seen.decode()
-        assert "with 2 workers" in text, text
+        assert ("with 2 workers" in text) == (workers == 2), text
         ports = {role: int(port) for role, port in re.findall(r"listening: (\w+) +127\.0\.0\.1:(\d+)", text)}
         assert set(ports) == {"smtp", "imaps", "http"} and 0 not in ports.values(), text
         server = Server(process, log_path, ports)
-        assert len(server.workers()) == 2
+        assert len(server.workers()) == (workers if workers > 1 else 0)
         yield server
     finally:
         with trio.CancelScope(shield=True):
@@ -348,6 +348,15 @@ async def main(url, schema):
 
 asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
+
+
+async def test_one_worker_serves_in_process_and_drains_the_same_way(tmp_path: Path) -> None:
+    base = ["--data-dir", str(tmp_path / "data")]
+    with trio.fail_after(60):
+        async with _serve(tmp_path, base, workers=1) as server:
+            await _deliver_many(server.ports["smtp"], 2, "in process")
+            assert server.accepted_by() == {server.process.pid}
+            await _stop_drains(server)
 
 
 def test_a_busy_port_is_one_line_and_no_worker_starts(tmp_path: Path) -> None:
