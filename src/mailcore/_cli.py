@@ -605,6 +605,8 @@ def _serve_errors(fn: Callable[[], T]) -> T:
         _fail(str(exc))
     except OSError as exc:
         _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
     raise AssertionError("unreachable")
 
 
