@@ -41,28 +41,6 @@ class Bound:
     port: int
 
 
-class _PerAddress:
-    """Counts connections by client address."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.counts: dict[str, int] = {}
-
-    def acquire(self, address: str) -> bool:
-        count = self.counts.get(address, 0)
-        if count >= self.limit:
-            return False
-        self.counts[address] = count + 1
-        return True
-
-    def release(self, address: str) -> None:
-        count = self.counts.get(address, 0) - 1
-        if count > 0:
-            self.counts[address] = count
-        else:
-            self.counts.pop(address, None)
-
-
 def _context(engine: mailcore.Engine) -> ssl.SSLContext:
     from mailcore import tls
 
@@ -82,7 +60,7 @@ async def serve(
         if listener.role not in ROLES:
             raise mailcore.ConfigError(f"the IMAP daemon cannot serve the {listener.role} role")
     context = ssl_context if ssl_context is not None else _context(engine)
-    limiter = _PerAddress(engine.config.limits.max_connections_per_ip)
+    limiter = engine.connection_limit("imap")
     sessions: set[Session] = set()
     bound: list[Bound] = []
     opened: list[trio.SocketListener] = []
@@ -113,7 +91,7 @@ async def _connection(
     engine: mailcore.Engine,
     role: str,
     context: ssl.SSLContext,
-    limiter: _PerAddress,
+    limiter: mailcore.ConnectionLimit,
     sessions: set[Session],
     raw: trio.SocketStream,
 ) -> None:
@@ -123,7 +101,7 @@ async def _connection(
     except OSError:
         await trio.aclose_forcefully(raw)
         return
-    if not limiter.acquire(remote):
+    if not limiter.enter(remote):
         with trio.move_on_after(5):
             try:
                 if role == "imaps":
@@ -157,7 +135,7 @@ async def _connection(
     finally:
         if session is not None:
             sessions.discard(session)
-        limiter.release(remote)
+        limiter.leave(remote)
         target = session.stream if session is not None else stream
         await trio.aclose_forcefully(target)
 

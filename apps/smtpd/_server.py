@@ -38,32 +38,6 @@ class BoundListener:
     port: int
 
 
-class ConnectionCounter:
-    """Open connections per client address, for ``max_connections_per_ip``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open: dict[str, int] = {}
-
-    def enter(self, ip: str) -> bool:
-        """Count one more from ``ip``; False (and not counted) past the limit."""
-        count = self._open.get(ip, 0)
-        if count >= self.limit:
-            return False
-        self._open[ip] = count + 1
-        return True
-
-    def leave(self, ip: str) -> None:
-        count = self._open[ip] - 1
-        if count:
-            self._open[ip] = count
-        else:
-            del self._open[ip]
-
-    def __len__(self) -> int:
-        return sum(self._open.values())
-
-
 def _peer_ip(stream: trio.SocketStream) -> str:
     try:
         address: Any = stream.socket.getpeername()
@@ -89,7 +63,7 @@ class SMTPDoor:
             if listener.role not in ROLES:
                 raise mailcore.ConfigError(f"the SMTP daemon does not serve {listener.role!r}")
         tls_context = await trio.to_thread.run_sync(server_context, engine.config)
-        counter = ConnectionCounter(engine.config.limits.max_connections_per_ip)
+        counter = engine.connection_limit("smtp")
         sessions: set[Session] = set()
         bound: list[BoundListener] = []
         sockets: list[tuple[str, list[trio.SocketListener]]] = []
@@ -127,7 +101,7 @@ class SMTPDoor:
         role: str,
         stream: trio.SocketStream,
         tls_context: ssl.SSLContext,
-        counter: ConnectionCounter,
+        counter: mailcore.ConnectionLimit,
         sessions: set[Session],
     ) -> None:
         try:

@@ -9,6 +9,7 @@ Everything public is re-exported here; the rest may change freely.
 """
 
 from mailcore._config import Config, Limits, Listener, StoreConfig
+from mailcore._connections import ConnectionLimit
 from mailcore._engine import Engine, open_engine
 from mailcore._listening import open_listeners
 from mailcore._records import ImportItem, SearchResult
@@ -76,6 +77,7 @@ __all__ = [
     "Contact",
     "Closed",
     "Config",
+    "ConnectionLimit",
     "ConfigError",
     "CopyResult",
     "DeliveryResult",

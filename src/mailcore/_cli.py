@@ -26,6 +26,7 @@ import click
 import trio
 
 from mailcore._config import Config, Listener
+from mailcore._connections import ConnectionTable
 from mailcore._engine import Engine, open_engine
 from mailcore._listening import BoundListener, ListenError, bind_listeners
 from mailcore._workers import (
@@ -621,6 +622,7 @@ def _serve_errors(fn: Callable[[], T]) -> T:
 )
 @click.option("--inherit", "inherited", multiple=True, hidden=True)
 @click.option("--worker-control", "control_fd", type=int, hidden=True)
+@click.option("--connection-table", "connection_table", hidden=True)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -628,11 +630,12 @@ def serve(
     workers: int | None,
     inherited: tuple[str, ...],
     control_fd: int | None,
+    connection_table: str | None,
 ) -> None:
     """Run the engine and every daemon installed (SMTP, IMAP, HTTP)."""
     config: Config = ctx.obj["config"]
     if control_fd is not None:
-        _serve_worker(ctx, inherited, control_fd)
+        _serve_worker(ctx, inherited, control_fd, connection_table)
         return
     try:
         listeners = tuple(Listener.parse(s) for s in listen) or config.effective_listeners()
@@ -726,8 +729,13 @@ def _serve_alone(
                     sock.socket.close()
 
 
-def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: int) -> None:
+def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: int, table: str | None) -> None:
     """A worker of ``serve --workers N``: serve the supervisor's sockets."""
+    connections = None
+    if table:
+        fd, slot, count = (int(part) for part in table.split(":"))
+        connections = ConnectionTable(fd, count, slot)
+        os.close(fd)  # the mapping stays
     for handler in logging.getLogger().handlers:
         handler.setFormatter(logging.Formatter(_SERVE_LOG_FORMAT))
     listeners = [parse_inherited(spec) for spec in inherited]
@@ -735,6 +743,7 @@ def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: in
     by_door = _by_door([ls for ls in listeners if ls.role in doors], doors)
 
     async def fn(engine: Engine) -> None:
+        engine._connection_table = connections
         control = trio.SocketStream(trio.socket.from_stdlib_socket(socket.socket(fileno=control_fd)))
         async with control:
 

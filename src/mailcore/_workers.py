@@ -46,6 +46,7 @@ import attrs
 import trio
 
 from mailcore._config import Listener
+from mailcore._connections import ConnectionTable
 from mailcore._listening import BoundListener
 
 log = logging.getLogger("mailcore.workers")
@@ -114,13 +115,16 @@ class Supervisor:
         self.argv = list(argv)
         self.grace = grace
         self.workers: dict[int, _Worker] = {}
+        #: every worker's open connections per client address (``mailcore._connections``)
+        self.connection_table = ConnectionTable.create(count)
         self.stopping = False
         self.failure: str | None = None
         self._serving = trio.CancelScope()
 
     def _command(self, control_fd: int, slot: int) -> list[str]:
         specs = [f"--inherit={inherited_spec(b.inherited(slot - 1))}" for b in self.bound]
-        return [*self.argv, "--worker-control", str(control_fd), *specs]
+        table = f"{self.connection_table}:{slot - 1}:{self.count}"
+        return [*self.argv, "--worker-control", str(control_fd), "--connection-table", table, *specs]
 
     async def _spawn(self, slot: int) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -128,7 +132,7 @@ class Supervisor:
             fds = [fd for b in self.bound for fd in b.fds(slot - 1)]
             process = await trio.lowlevel.open_process(
                 self._command(theirs.fileno(), slot),
-                pass_fds=[*fds, theirs.fileno()],
+                pass_fds=[*fds, theirs.fileno(), self.connection_table],
             )
         except BaseException:
             ours.close()
@@ -214,6 +218,7 @@ class Supervisor:
         with trio.move_on_after(self.grace + KILL_AFTER):
             for worker in list(self.workers.values()):
                 await worker.process.wait()
+        os.close(self.connection_table)
         for worker in self.workers.values():
             if worker.process.returncode is None:
                 log.warning("worker %d (pid %d) did not stop in time; killed", worker.slot, worker.process.pid)

@@ -473,3 +473,57 @@ def test_the_server_section_of_the_config(monkeypatch: pytest.MonkeyPatch) -> No
         with pytest.raises(ConfigError, match=r"\[server\]"):
             Config.from_mapping({"server": bad})
         monkeypatch.setenv("MAILCORE_WORKERS", "5")
+
+
+async def test_the_connection_limit_per_address_holds_across_workers(tmp_path: Path) -> None:
+    config = tmp_path / "mailcore.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[limits]\nmax_connections_per_ip = 4\n')
+    with trio.fail_after(60):
+        async with _serve(tmp_path, ["--config", str(config)]) as server:
+            port = server.ports["smtp"]
+
+            async def greeting() -> tuple[trio.SocketStream, bytes]:
+                smtp = SMTP(await trio.open_tcp_stream("127.0.0.1", port))
+                return smtp.stream, await smtp.reply()
+
+            held = [await greeting() for _ in range(4)]
+            assert all(reply.startswith(b"220") for _, reply in held)
+            # the fifth, and more, are refused whichever worker they reach
+            for _ in range(6):
+                stream, reply = await greeting()
+                assert reply.startswith(b"421 4.7.0"), reply
+                await stream.aclose()
+            await held.pop()[0].aclose()
+
+            async def admitted() -> bool:
+                stream, reply = await greeting()
+                if reply.startswith(b"220"):
+                    held.append((stream, reply))
+                    return True
+                await stream.aclose()
+                return False
+
+            await wait_until(admitted, what="a connection is admitted once one closed")
+            for stream, _ in held:
+                await stream.aclose()
+
+
+def test_the_connection_table_adds_up_every_worker() -> None:
+    from mailcore._connections import ConnectionLimit, ConnectionTable
+
+    fd = ConnectionTable.create(2)
+    try:
+        first, second = ConnectionTable(fd, 2, 0), ConnectionTable(fd, 2, 1)
+        a, b = ConnectionLimit("smtp", 3, first), ConnectionLimit("smtp", 3, second)
+        imap = ConnectionLimit("imap", 3, second)
+        assert a.enter("192.0.2.1") and a.enter("192.0.2.1") and b.enter("192.0.2.1")
+        assert not b.enter("192.0.2.1") and not a.enter("192.0.2.1")
+        assert imap.enter("192.0.2.1") and b.enter("192.0.2.9")  # another door, another address
+        a.leave("192.0.2.1")
+        assert b.enter("192.0.2.1") and not a.enter("192.0.2.1")
+        # worker 0 dies holding one; its replacement clears its row
+        ConnectionTable(fd, 2, 0)
+        assert b.enter("192.0.2.1") and not b.enter("192.0.2.1")
+        assert len(b) == 4  # three from 192.0.2.1, one from 192.0.2.9
+    finally:
+        os.close(fd)
