@@ -11,9 +11,12 @@ embedded default, or PostgreSQL and Redis), which is how two nodes already
 share an account: UIDs and MODSEQs are allocated inside the store's
 transaction, and change events reach every process through the bus.
 
-The supervisor never opens the engine; it only runs the stores' migrations
-once before the workers start, so that N workers do not race to create a
-schema. Each worker is given one end of a socket pair:
+The supervisor never opens the engine; before the workers start it runs
+the stores' migrations and makes the self-signed certificate if one is
+needed, so that N workers do not race to create them. It also makes the
+table of shared memory in which the workers count connections per client
+address (``mailcore._connections``). Each worker is given one end of a
+socket pair:
 
 * the worker writes ``ready`` on it once its doors accept connections;
 * the worker treats end of file on it as SIGTERM: when the supervisor dies,
@@ -55,7 +58,7 @@ log = logging.getLogger("mailcore.workers")
 MAX_START_FAILURES = 5
 #: A worker that lived less than this after it was ready is restarted after a
 #: growing pause (0.25 s doubling up to :data:`MAX_BACKOFF`); one that lived
-#: longer is restarted at once.
+#: longer, after the shortest pause again.
 HEALTHY_AFTER = 10.0
 MAX_BACKOFF = 10.0
 #: How long the supervisor waits past the workers' own grace before SIGKILL.
