@@ -4,6 +4,9 @@
   /threads?label=INBOX&limit=50`` on a 10,000-message account, 50 concurrent
   keep-alive clients (target p99 <= 25 ms).
 - ``api_search_p50_ms``: ``GET /threads?q=...`` with a mix of queries, one client.
+- ``api_inbox_p99_ms_c50_workers2``: the same inbox load against a real
+  ``mailcore serve --workers 2`` subprocess (a supervisor, two worker
+  processes sharing the port and the stores) on the same data directory.
 - ``ws_push_p99_ms``: from the end of an SMTP DATA (the final ``.``) to the
   websocket event, through the real SMTP daemon when ``mailcore_apps.smtpd`` is
   importable (else from ``engine.deliver``; the figure says which), target
@@ -231,6 +234,47 @@ async def _push(info: dict[str, Any], token: str, conn: Connection, count: int) 
     return latencies, how
 
 
+async def _inbox_load_workers(data_dir: Path, workers: int, seconds: float) -> list[float]:
+    """The inbox load against ``mailcore serve --workers N`` on ``data_dir``."""
+    import subprocess
+    import sys
+
+    log = (data_dir.parent / f"{data_dir.name}-serve.log").open("wb")  # noqa: ASYNC230
+    process = await trio.lowlevel.open_process(
+        [sys.executable, "-m", "mailcore", "--data-dir", str(data_dir), "serve", "--workers", str(workers),
+         "--listen", "http=127.0.0.1:0"],
+        stdout=subprocess.PIPE, stderr=log,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        seen = b""
+        with trio.fail_after(60):
+            while b"mailcore is running" not in seen:
+                chunk = await process.stdout.receive_some(4096)
+                if not chunk:
+                    raise RuntimeError(f"mailcore serve exited with {await process.wait()}")
+                seen += chunk
+        line = next(x for x in seen.decode().splitlines() if x.startswith("listening: http"))
+        host, port = line.split()[-1].rsplit(":", 1)
+        http = HttpClient(host, int(port))
+        status, body = await http.request(
+            "POST", "/api/v1/auth/login", json.dumps({"username": USER, "password": PASSWORD}).encode()
+        )
+        assert status == 200, body
+        token = json.loads(body)["access_token"]
+        await _inbox_load(host, int(port), token, min(1.0, seconds))  # warm up every worker
+        return await _inbox_load(host, int(port), token, seconds)
+    finally:
+        process.terminate()
+        with trio.move_on_after(15):
+            await process.wait()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        log.close()
+        (data_dir.parent / f"{data_dir.name}-serve.log").unlink(missing_ok=True)
+
+
 async def run() -> list[dict[str, Any]]:
     scale = _scale()
     messages = max(200, round(MESSAGES * scale))
@@ -272,6 +316,13 @@ async def run() -> list[dict[str, Any]]:
         pushes, how = await _push(info, token, parent, max(10, round(PUSHES * scale)))
         figures.append({"bench": "ws_push_p99_ms", "value": round(_percentile(pushes, 99), 2), "unit": "ms",
                         "target": 50, "from": how, "p50": round(_percentile(pushes, 50), 2), "events": len(pushes)})
+        parent.send("stop")
+        await trio.to_thread.run_sync(server.join, 20)
+        latencies = await _inbox_load_workers(data_dir, 2, load_seconds)
+        figures.append({"bench": "api_inbox_p99_ms_c50_workers2", "value": round(_percentile(latencies, 99), 2),
+                        "unit": "ms", "target": 25, "workers": 2, "p50": round(_percentile(latencies, 50), 2),
+                        "messages": messages, "clients": CLIENTS, "requests": len(latencies),
+                        "throughput_rps": round(len(latencies) / load_seconds)})
     finally:
         try:
             parent.send("stop")

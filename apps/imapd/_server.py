@@ -41,28 +41,6 @@ class Bound:
     port: int
 
 
-class _PerAddress:
-    """Counts connections by client address."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.counts: dict[str, int] = {}
-
-    def acquire(self, address: str) -> bool:
-        count = self.counts.get(address, 0)
-        if count >= self.limit:
-            return False
-        self.counts[address] = count + 1
-        return True
-
-    def release(self, address: str) -> None:
-        count = self.counts.get(address, 0) - 1
-        if count > 0:
-            self.counts[address] = count
-        else:
-            self.counts.pop(address, None)
-
-
 def _context(engine: mailcore.Engine) -> ssl.SSLContext:
     from mailcore import tls
 
@@ -82,27 +60,39 @@ async def serve(
         if listener.role not in ROLES:
             raise mailcore.ConfigError(f"the IMAP daemon cannot serve the {listener.role} role")
     context = ssl_context if ssl_context is not None else _context(engine)
-    limiter = _PerAddress(engine.config.limits.max_connections_per_ip)
+    limiter = engine.connection_limit("imap")
+    sessions: set[Session] = set()
     bound: list[Bound] = []
+    opened: list[trio.SocketListener] = []
     async with trio.open_nursery() as nursery:
-        for listener in listeners:
-            sockets = await trio.open_tcp_listeners(listener.port, host=listener.host)
-            handler = functools.partial(_connection, engine, listener.role, context, limiter)
-            for sock in sockets:
-                host, port = sock.socket.getsockname()[:2]
-                bound.append(Bound(listener.role, host, port))
-                log.info("imapd listening: %s %s:%d", listener.role, host, port)
-            nursery.start_soon(
-                functools.partial(trio.serve_listeners, handler, sockets, handler_nursery=nursery)
-            )
-        task_status.started(bound)
+        async with trio.open_nursery() as accepting:
+            for listener in listeners:
+                sockets = await mailcore.open_listeners(listener)
+                opened += sockets
+                handler = functools.partial(_connection, engine, listener.role, context, limiter, sessions)
+                for sock in sockets:
+                    host, port = sock.socket.getsockname()[:2]
+                    bound.append(Bound(listener.role, host, port))
+                    log.info("imapd listening: %s %s:%d", listener.role, host, port)
+                accepting.start_soon(
+                    functools.partial(trio.serve_listeners, handler, sockets, handler_nursery=nursery)
+                )
+            task_status.started(bound)
+            await engine.draining.wait()
+            accepting.cancel_scope.cancel()
+        # Draining: no new connections; sessions end after their command.
+        for sock in opened:
+            await sock.aclose()
+        for session in list(sessions):
+            session.drain()
 
 
 async def _connection(
     engine: mailcore.Engine,
     role: str,
     context: ssl.SSLContext,
-    limiter: _PerAddress,
+    limiter: mailcore.ConnectionLimit,
+    sessions: set[Session],
     raw: trio.SocketStream,
 ) -> None:
     try:
@@ -111,7 +101,7 @@ async def _connection(
     except OSError:
         await trio.aclose_forcefully(raw)
         return
-    if not limiter.acquire(remote):
+    if not limiter.enter(remote):
         with trio.move_on_after(5):
             try:
                 if role == "imaps":
@@ -135,6 +125,7 @@ async def _connection(
         config = SessionConfig(role, remote, stream is not raw, context)
         async with trio.open_nursery() as nursery:
             session = Session(engine, stream, config, nursery)
+            sessions.add(session)
             await session.run()
             nursery.cancel_scope.cancel()
     except BaseExceptionGroup as group:
@@ -142,7 +133,9 @@ async def _connection(
     except Exception as exc:
         await _failed(exc, session)
     finally:
-        limiter.release(remote)
+        if session is not None:
+            sessions.discard(session)
+        limiter.leave(remote)
         target = session.stream if session is not None else stream
         await trio.aclose_forcefully(target)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import ssl
 from collections.abc import Awaitable
+from typing import NoReturn
 
 import attrs
 import trio
@@ -122,6 +123,7 @@ class Session:
         "_push_lock",
         "_idling",
         "_idle_deadline",
+        "_drain_scope",
     )
 
     def __init__(
@@ -157,6 +159,7 @@ class Session:
         self._push_lock = trio.Lock()
         self._idling = False
         self._idle_deadline = 0.0
+        self._drain_scope: trio.CancelScope | None = None
 
     # -- output ---------------------------------------------------------------------
 
@@ -187,12 +190,18 @@ class Session:
     # -- reading --------------------------------------------------------------------
 
     async def _receive(self) -> None:
+        if self.server.between_commands and self.engine.draining.is_set():
+            await self._shutting_down()
         if self.server.idling:
             await self._receive_idling()
             return
         await self.flush()
         with trio.move_on_after(self.server.autologout_timeout):
-            self.server.receive_data(await self.stream.receive_some(_RECEIVE))
+            with self._drainable() as drained:
+                self.server.receive_data(await self.stream.receive_some(_RECEIVE))
+                return
+            if drained.cancelled_caught:
+                await self._shutting_down()
             return
         await self._send_quietly(self.server.autologout())
         raise _Closed
@@ -201,8 +210,11 @@ class Session:
         """Wait for DONE, saying ``* OK Still here`` now and then for NATs."""
         while True:
             with trio.move_on_after(_IDLE_KEEPALIVE):
-                self.server.receive_data(await self.stream.receive_some(_RECEIVE))
-                return
+                with self._drainable() as drained:
+                    self.server.receive_data(await self.stream.receive_some(_RECEIVE))
+                    return
+                if drained.cancelled_caught:
+                    await self._shutting_down()
             if trio.current_time() > self._idle_deadline:
                 await self._stop_pushing()
                 await self._send_quietly(self.server.autologout())
@@ -210,6 +222,26 @@ class Session:
             async with self._push_lock:
                 await self.write(self.server.idle_keepalive())
                 await self.flush()
+
+    def _drainable(self) -> trio.CancelScope:
+        """A scope around a wait for the client's next command, which
+        :meth:`drain` cancels; a wait inside a command is never cut."""
+        scope = trio.CancelScope()
+        if self.server.between_commands:
+            self._drain_scope = scope
+        return scope
+
+    def drain(self) -> None:
+        """The server is stopping: a session waiting for a command (or in
+        IDLE) says BYE now; one running a command does after it."""
+        if self._drain_scope is not None:
+            self._drain_scope.cancel()
+
+    async def _shutting_down(self) -> NoReturn:
+        self._drain_scope = None
+        await self._stop_pushing()
+        await self._send_quietly(self.server.autologout("Server shutting down; please reconnect"))
+        raise _Closed
 
     # -- the loop -------------------------------------------------------------------
 

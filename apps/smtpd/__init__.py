@@ -8,7 +8,7 @@ sans-IO state machine, and mail goes in through the engine's public API.
 point and runs ``await nursery.start(door.serve, engine, listeners)``.
 """
 
-from ._server import ROLES, BoundListener, ConnectionCounter, SMTPDoor, door
+from ._server import ROLES, BoundListener, SMTPDoor, door
 from ._session import Session, smtp_limits
 
-__all__ = ["ROLES", "BoundListener", "ConnectionCounter", "SMTPDoor", "Session", "door", "smtp_limits"]
+__all__ = ["ROLES", "BoundListener", "SMTPDoor", "Session", "door", "smtp_limits"]

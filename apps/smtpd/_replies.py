@@ -22,6 +22,7 @@ class Stage(enum.Enum):
 
 TOO_MANY_CONNECTIONS = Reply(421, "4.7.0", "Too many connections from your address, try later")
 IDLE_TIMEOUT = Reply(421, "4.4.2", "Idle timeout, closing connection")
+SHUTTING_DOWN = Reply(421, "4.3.2", "Service shutting down, try again later")
 LOCAL_ERROR_CLOSING = Reply(421, "4.3.0", "Local error, closing connection")
 TLS_REQUIRED_FIRST = Reply(530, "5.7.0", "Must issue a STARTTLS command first")
 RELAY_DENIED = Reply(550, "5.7.1", "Relaying denied")

@@ -7,6 +7,7 @@ another session with it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import socket
 import ssl
@@ -37,32 +38,6 @@ class BoundListener:
     port: int
 
 
-class ConnectionCounter:
-    """Open connections per client address, for ``max_connections_per_ip``."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._open: dict[str, int] = {}
-
-    def enter(self, ip: str) -> bool:
-        """Count one more from ``ip``; False (and not counted) past the limit."""
-        count = self._open.get(ip, 0)
-        if count >= self.limit:
-            return False
-        self._open[ip] = count + 1
-        return True
-
-    def leave(self, ip: str) -> None:
-        count = self._open[ip] - 1
-        if count:
-            self._open[ip] = count
-        else:
-            del self._open[ip]
-
-    def __len__(self) -> int:
-        return sum(self._open.values())
-
-
 def _peer_ip(stream: trio.SocketStream) -> str:
     try:
         address: Any = stream.socket.getpeername()
@@ -88,24 +63,37 @@ class SMTPDoor:
             if listener.role not in ROLES:
                 raise mailcore.ConfigError(f"the SMTP daemon does not serve {listener.role!r}")
         tls_context = await trio.to_thread.run_sync(server_context, engine.config)
-        counter = ConnectionCounter(engine.config.limits.max_connections_per_ip)
+        counter = engine.connection_limit("smtp")
+        sessions: set[Session] = set()
         bound: list[BoundListener] = []
         sockets: list[tuple[str, list[trio.SocketListener]]] = []
         for listener in listeners:
-            opened = await trio.open_tcp_listeners(listener.port, host=listener.host)
+            opened = await mailcore.open_listeners(listener)
             sockets.append((listener.role, opened))
             for sock in opened:
                 host, port = sock.socket.getsockname()[:2]
                 bound.append(BoundListener(listener.role, host, port))
                 log.info("SMTP %s listening on %s port %d", listener.role, host, port)
         async with trio.open_nursery() as nursery:
-            for role, opened in sockets:
+            async with trio.open_nursery() as accepting:
+                for role, opened in sockets:
 
-                async def handler(stream: trio.SocketStream, role: str = role) -> None:
-                    await self._connection(engine, role, stream, tls_context, counter)
+                    async def handler(stream: trio.SocketStream, role: str = role) -> None:
+                        await self._connection(engine, role, stream, tls_context, counter, sessions)
 
-                nursery.start_soon(trio.serve_listeners, handler, opened)
-            task_status.started(bound)
+                    accepting.start_soon(
+                        functools.partial(trio.serve_listeners, handler, opened, handler_nursery=nursery)
+                    )
+                task_status.started(bound)
+                await engine.draining.wait()
+                accepting.cancel_scope.cancel()
+            # Draining: no new connections; a transaction under way is
+            # finished, then every session says 421 and closes.
+            for _, opened in sockets:
+                for sock in opened:
+                    await sock.aclose()
+            for session in list(sessions):
+                session.drain()
 
     async def _connection(
         self,
@@ -113,7 +101,8 @@ class SMTPDoor:
         role: str,
         stream: trio.SocketStream,
         tls_context: ssl.SSLContext,
-        counter: ConnectionCounter,
+        counter: mailcore.ConnectionLimit,
+        sessions: set[Session],
     ) -> None:
         try:
             stream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
@@ -123,6 +112,7 @@ class SMTPDoor:
         ip = _peer_ip(stream)
         admitted = counter.enter(ip)
         session = Session(engine, role, stream, ip, tls_context)
+        sessions.add(session)
         try:
             if admitted:
                 await session.run()
@@ -139,6 +129,7 @@ class SMTPDoor:
                 except Exception:
                     pass
         finally:
+            sessions.discard(session)
             if admitted:
                 counter.leave(ip)
             with trio.move_on_after(_CLOSE_GRACE) as scope:

@@ -38,12 +38,13 @@ from mailcore.protocol.smtp import (
     Reset,
     SMTPLimits,
     SMTPServer,
+    SMTPState,
     StartTLS,
 )
 from mailcore.tls import describe
 
 from ._policy import MXPolicy, SubmissionPolicy, Submitter
-from ._replies import IDLE_TIMEOUT, Stage, reply_for
+from ._replies import IDLE_TIMEOUT, SHUTTING_DOWN, Stage, reply_for
 from ._trace import Trace, new_queue_id
 
 log = logging.getLogger("mailcore.smtpd")
@@ -65,6 +66,16 @@ def smtp_limits(limits: mailcore.Limits) -> SMTPLimits:
         max_errors=limits.smtp_max_errors,
         max_auth_failures=limits.smtp_max_auth_failures,
     )
+
+
+#: What :meth:`Session._receive` returns when the server began to stop.
+_DRAINED = b"<drained>"
+
+
+def _between_transactions(conn: SMTPServer) -> bool:
+    """No transaction is open and no command has begun: stopping now cuts
+    nothing (a message being sent is finished first)."""
+    return conn.state is SMTPState.COMMAND and conn.mail_from is None
 
 
 class Session:
@@ -90,6 +101,13 @@ class Session:
         self.idle_timeout = engine.config.limits.idle_timeout
         self.submitter: Submitter | None = None
         self.tls: str | None = None
+        self._drain_scope: trio.CancelScope | None = None
+
+    def drain(self) -> None:
+        """The server is stopping: a session waiting between transactions
+        says 421 now; one in a transaction does once it is over."""
+        if self._drain_scope is not None:
+            self._drain_scope.cancel()
 
     async def run(self, greeting: Reply | None = None) -> None:
         """Greet and serve; ``greeting`` (421) refuses the session instead."""
@@ -114,9 +132,16 @@ class Session:
                 if out and not await self._send(out):
                     return
                 out = b""
-                data = await self._receive()
+                drainable = _between_transactions(conn)
+                if drainable and self.engine.draining.is_set():
+                    await self._send(conn.send(SHUTTING_DOWN))
+                    return
+                data = await self._receive(drainable)
                 if data is None:
                     await self._send(conn.send(IDLE_TIMEOUT))
+                    return
+                if data is _DRAINED:
+                    await self._send(conn.send(SHUTTING_DOWN))
                     return
                 conn.receive_data(data)
                 continue
@@ -187,14 +212,20 @@ class Session:
         )
         return conn.accept(f"OK: queued as {trace.queue_id}")
 
-    async def _receive(self) -> bytes | None:
-        """The next bytes (``b""`` at end of file), or None when idle too long."""
+    async def _receive(self, drainable: bool = False) -> bytes | None:
+        """The next bytes (``b""`` at end of file), None when idle too long,
+        or :data:`_DRAINED` when the server stops while ``drainable``."""
         with trio.move_on_after(self.idle_timeout):
-            try:
-                data = await self.stream.receive_some(RECEIVE_SIZE)
-            except trio.BrokenResourceError:
-                return b""
-            return data if isinstance(data, bytes) else bytes(data)
+            with trio.CancelScope() as drained:
+                self._drain_scope = drained if drainable else None
+                try:
+                    data = await self.stream.receive_some(RECEIVE_SIZE)
+                except trio.BrokenResourceError:
+                    return b""
+                finally:
+                    self._drain_scope = None
+                return data if isinstance(data, bytes) else bytes(data)
+            return _DRAINED
         return None
 
     async def _send(self, data: bytes) -> bool:

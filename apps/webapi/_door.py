@@ -27,9 +27,13 @@ def find_frontend() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-def _bind(listener: mailcore.Listener) -> str:
+def _binds(listener: mailcore.Listener) -> list[str]:
+    """hypercorn's binds: the listener's own sockets (duplicated: hypercorn
+    closes what it serves) when it has them, else its address."""
+    if listener.fds:
+        return [f"fd://{os.dup(fd)}" for fd in listener.fds]
     host = f"[{listener.host}]" if ":" in listener.host else listener.host
-    return f"{host}:{listener.port}"
+    return [f"{host}:{listener.port}"]
 
 
 class WebDoor:
@@ -48,14 +52,15 @@ class WebDoor:
         origins = [o.strip() for o in os.environ.get("MAILCORE_CORS_ORIGINS", "").split(",") if o.strip()]
         app = create_app(engine, frontend_dir=frontend_dir or find_frontend(), cors_origins=origins)
         config = HypercornConfig()
-        config.bind = [_bind(listener) for listener in listeners if listener.role in ROLES]
+        config.bind = [bind for listener in listeners if listener.role in ROLES for bind in _binds(listener)]
         config.accesslog = None  # the app logs paths without query strings (tokens)
         config.errorlog = logging.getLogger("hypercorn.error")
         config.websocket_ping_interval = 25
         config.keep_alive_timeout = 75
-        config.graceful_timeout = 5
+        # Stopping (``engine.draining``): requests under way may finish.
+        config.graceful_timeout = min(5.0, engine.config.shutdown_grace)
         config.include_server_header = False
-        await hypercorn_serve(app, config, task_status=task_status)
+        await hypercorn_serve(app, config, task_status=task_status, shutdown_trigger=engine.draining.wait)
 
 
 door = WebDoor()

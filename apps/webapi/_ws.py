@@ -28,6 +28,8 @@ when its session is revoked (a logout, in any process): that is checked when
 a message arrives from the client and every :data:`SESSION_CHECK_SECONDS`.
 When a store's server is lost the socket is closed with 1013 (try again
 later); the client reconnects with ``since`` and catches up.
+When the server stops, it is closed with 1012 (service restart): reconnect,
+another process or the restarted one answers.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ CATCH_UP_LIMIT = 1000
 CLOSE_TOKEN_EXPIRED = 4001
 #: RFC 6455 registry: "Try Again Later"
 CLOSE_TRY_AGAIN_LATER = 1013
+#: RFC 6455 7.4.1 (IANA registry): the server restarts; reconnect.
+CLOSE_SERVICE_RESTART = 1012
 #: seconds between two checks that the socket's session was not revoked
 SESSION_CHECK_SECONDS = 30.0
 
@@ -171,9 +175,11 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
             scope.cancel()
 
     async def watch_session() -> None:
-        while True:
-            await trio.sleep(SESSION_CHECK_SECONDS)
+        while not engine.draining.is_set():
+            with trio.move_on_after(SESSION_CHECK_SECONDS):
+                await engine.draining.wait()
             await check_session()
+        scope.cancel()  # the server is stopping
 
     try:
         async with engine.watch(account_id) as events, trio.open_nursery() as nursery:
@@ -190,7 +196,9 @@ async def serve_websocket(engine: mailcore.Engine, tokens: TokenService) -> Resp
                     if ev.kind is not mailcore.ChangeKind.RESYNC and ev.modseq <= highest:
                         continue  # already covered by hello / catch-up
                     await send(await event_json(engine, ev))
-            if scope.cancelled_caught:
+            if scope.cancelled_caught and engine.draining.is_set() and not revoked:
+                await websocket.close(CLOSE_SERVICE_RESTART, "server restarting; reconnect")
+            elif scope.cancelled_caught:
                 await websocket.close(CLOSE_TOKEN_EXPIRED, "session revoked" if revoked else "token expired")
             nursery.cancel_scope.cancel()
     except* mailcore.StoreError as group:

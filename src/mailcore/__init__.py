@@ -9,7 +9,9 @@ Everything public is re-exported here; the rest may change freely.
 """
 
 from mailcore._config import Config, Limits, Listener, StoreConfig
+from mailcore._connections import ConnectionLimit
 from mailcore._engine import Engine, open_engine
+from mailcore._listening import open_listeners
 from mailcore._records import ImportItem, SearchResult
 from mailcore.errors import (
     AccountNotFound,
@@ -77,6 +79,7 @@ __all__ = [
     "Contact",
     "Closed",
     "Config",
+    "ConnectionLimit",
     "ConfigError",
     "CopyResult",
     "DeliveryResult",
@@ -116,4 +119,5 @@ __all__ = [
     "ThreadSummary",
     "__version__",
     "open_engine",
+    "open_listeners",
 ]

@@ -7,13 +7,16 @@ exit status, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import logging
 import os
+import signal
+import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -23,10 +26,23 @@ import click
 import trio
 
 from mailcore._config import Config, Listener
+from mailcore._connections import ConnectionTable
 from mailcore._engine import Engine, open_engine
+from mailcore._listening import BoundListener, ListenError, bind_listeners
+from mailcore._workers import (
+    READY,
+    Supervisor,
+    WorkersFailed,
+    default_workers,
+    parse_inherited,
+    worker_argv,
+)
 from mailcore.errors import ConfigError, MailcoreError, QuerySyntaxError
+from mailcore.store import open_stores
+from mailcore.tls import server_context
 
 T = TypeVar("T")
+log = logging.getLogger("mailcore.serve")
 EXIT_USAGE = 2
 EXIT_ERROR = 1
 
@@ -575,35 +591,217 @@ def _doors() -> dict[str, Any]:
     return doors
 
 
+#: A server's log lines name their process, as syslog does (``smtpd[4242]``).
+_SERVE_LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
+
+
+async def _serve_doors(
+    engine: Engine,
+    by_door: dict[Any, list[Listener]],
+    *,
+    on_ready: Callable[[], Awaitable[None]],
+    control: trio.SocketStream | None = None,
+) -> None:
+    """Run the doors until SIGTERM/SIGINT (or, for a worker, the end of its
+    supervisor), then drain: the doors stop accepting and their sessions
+    finish what they are doing, for up to ``shutdown_grace`` seconds. A
+    second signal stops at once."""
+    stop = trio.Event()
+    doors_scope = trio.CancelScope()
+
+    async def on_signals(signals: AsyncIterator[int]) -> None:
+        received = 0
+        async for _ in signals:
+            received += 1
+            if received > 1:
+                doors_scope.cancel()
+            stop.set()
+
+    async def on_orphaned(stream: trio.SocketStream) -> None:
+        with contextlib.suppress(trio.BrokenResourceError):
+            while await stream.receive_some(64):
+                pass
+        if not stop.is_set():
+            log.warning("the supervisor is gone; stopping")
+        stop.set()
+
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async with trio.open_nursery() as watchers:
+            watchers.start_soon(on_signals, signals)
+            if control is not None:
+                watchers.start_soon(on_orphaned, control)
+            with doors_scope:
+                async with trio.open_nursery() as doors:
+                    for door, ls in by_door.items():
+                        await doors.start(door.serve, engine, ls)
+                    await on_ready()
+                    await stop.wait()
+                    grace = engine.config.shutdown_grace
+                    log.info("stopping: sessions finish what they are doing (up to %g s)", grace)
+                    engine.drain()
+                    doors_scope.deadline = trio.current_time() + grace
+            watchers.cancel_scope.cancel()
+
+
+def _serve_errors(fn: Callable[[], T]) -> T:
+    try:
+        return fn()
+    except ListenError as exc:
+        _fail(str(exc))
+    except WorkersFailed as exc:
+        _fail(str(exc))
+    except MailcoreError as exc:
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    raise AssertionError("unreachable")
+
+
 @main.command()
 @click.option("--listen", "listen", multiple=True, metavar="ROLE=HOST:PORT", help="A listener (repeatable).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    envvar="MAILCORE_WORKERS",
+    help="Worker processes sharing the listeners and the stores (env MAILCORE_WORKERS, "
+    "config [server] workers; default: one per core). 1 serves in this process.",
+)
+@click.option("--inherit", "inherited", multiple=True, hidden=True)
+@click.option("--worker-control", "control_fd", type=int, hidden=True)
+@click.option("--connection-table", "connection_table", hidden=True)
 @click.pass_context
-def serve(ctx: click.Context, listen: tuple[str, ...]) -> None:
+def serve(
+    ctx: click.Context,
+    listen: tuple[str, ...],
+    workers: int | None,
+    inherited: tuple[str, ...],
+    control_fd: int | None,
+    connection_table: str | None,
+) -> None:
     """Run the engine and every daemon installed (SMTP, IMAP, HTTP)."""
     config: Config = ctx.obj["config"]
+    if control_fd is not None:
+        _serve_worker(ctx, inherited, control_fd, connection_table)
+        return
     try:
         listeners = tuple(Listener.parse(s) for s in listen) or config.effective_listeners()
     except ConfigError as exc:
         _fail(str(exc), EXIT_USAGE)
+    count = workers or config.workers or default_workers()
     doors = _doors()
-    by_door: dict[Any, list[Listener]] = {}
+    served = []
     for listener in listeners:
-        door = doors.get(listener.role)
-        if door is None:
+        if listener.role not in doors:
             click.echo(f"mailcore: no daemon for the {listener.role} role is installed; skipped", err=True)
             continue
-        by_door.setdefault(door, []).append(listener)
+        served.append(listener)
+
+    def announce(bound: list[BoundListener], how: str) -> None:
+        for b in bound:
+            for port in b.ports:
+                click.echo(f"listening: {b.listener.role:<12} {b.listener.host}:{port}")
+        click.echo(f"mailcore is running{how} (data in {config.data_dir}); Ctrl-C stops it")
+        sys.stdout.flush()
+
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(_SERVE_LOG_FORMAT))
+    if count == 1:
+        _serve_alone(ctx, served, doors, announce)
+        return
+    root = ctx.find_root().params
+    argv = worker_argv(
+        str(root["data_dir"]) if root.get("data_dir") else None,
+        str(root["config_path"]) if root.get("config_path") else None,
+        bool(root.get("verbose")),
+    )
+
+    async def supervise() -> None:
+        bound = await bind_listeners(served, copies=count)
+        try:
+            # Done once, here, rather than by N workers at once: the stores'
+            # migrations and a generated TLS certificate.
+            async with open_stores(config):
+                pass
+            await trio.to_thread.run_sync(server_context, config)
+            supervisor = Supervisor(bound, count, argv, grace=config.shutdown_grace)
+            await supervisor.run(lambda: announce(bound, f" with {count} workers"))
+        finally:
+            for b in bound:
+                await b.aclose()
+
+    _serve_errors(lambda: trio.run(supervise))
+
+
+def _by_door(listeners: Sequence[Listener], doors: dict[str, Any]) -> dict[Any, list[Listener]]:
+    by_door: dict[Any, list[Listener]] = {}
+    for listener in listeners:
+        by_door.setdefault(doors[listener.role], []).append(listener)
+    return by_door
+
+
+def _serve_alone(
+    ctx: click.Context,
+    listeners: list[Listener],
+    doors: dict[str, Any],
+    announce: Callable[[list[BoundListener], str], None],
+) -> None:
+    """``--workers 1``: the engine and the doors in this process."""
+    holder: list[list[BoundListener]] = []
 
     async def fn(engine: Engine) -> None:
-        async with trio.open_nursery() as nursery:
-            for door, ls in by_door.items():
-                await nursery.start(door.serve, engine, ls)
-            for listener in listeners:
-                if listener.role in doors:
-                    click.echo(f"listening: {listener.role:<12} {listener.host}:{listener.port}")
-            click.echo(f"mailcore is running (data in {config.data_dir}); Ctrl-C stops it")
-            sys.stdout.flush()
-            await trio.sleep_forever()
+        bound = holder[0]
+        try:
+            by_door = _by_door([b.inherited() for b in bound], doors)
+
+            async def ready() -> None:
+                announce(bound, "")
+
+            await _serve_doors(engine, by_door, on_ready=ready)
+        finally:
+            for b in bound:
+                await b.aclose()
+
+    async def bind() -> None:
+        holder.append(await bind_listeners(listeners))
+
+    # Bound before the engine opens: a busy port is one line, and nothing is created.
+    _serve_errors(lambda: trio.run(bind))
+    try:
+        _run(ctx, fn)
+    finally:
+        for b in holder[0]:
+            for sockets in b.slots:
+                for sock in sockets:
+                    sock.socket.close()
+
+
+def _serve_worker(ctx: click.Context, inherited: tuple[str, ...], control_fd: int, table: str | None) -> None:
+    """A worker of ``serve --workers N``: serve the supervisor's sockets."""
+    connections = None
+    if table:
+        fd, slot, count = (int(part) for part in table.split(":"))
+        connections = ConnectionTable(fd, count, slot)
+        os.close(fd)  # the mapping stays
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(logging.Formatter(_SERVE_LOG_FORMAT))
+    listeners = [parse_inherited(spec) for spec in inherited]
+    doors = _doors()
+    by_door = _by_door([ls for ls in listeners if ls.role in doors], doors)
+
+    async def fn(engine: Engine) -> None:
+        engine._connection_table = connections
+        control = trio.SocketStream(trio.socket.from_stdlib_socket(socket.socket(fileno=control_fd)))
+        async with control:
+
+            async def ready() -> None:
+                for listener in listeners:  # the doors serve their own copies
+                    for fd in listener.fds:
+                        os.close(fd)
+                await control.send_all(READY)
+
+            await _serve_doors(engine, by_door, on_ready=ready, control=control)
 
     _run(ctx, fn)
 

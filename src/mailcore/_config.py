@@ -36,11 +36,19 @@ def default_data_dir() -> Path:
 
 @attrs.frozen
 class Listener:
-    """A door the server opens: a role bound to an address."""
+    """A door the server opens: a role bound to an address.
+
+    ``fds`` names listening sockets already bound to that address (by
+    ``mailcore serve``'s supervisor, inherited by its worker processes): a
+    door then serves those instead of binding, through
+    :func:`mailcore.open_listeners`, and the kernel spreads the connections
+    over every process that accepts on them.
+    """
 
     role: str
     host: str
     port: int
+    fds: tuple[int, ...] = attrs.field(default=(), kw_only=True)
 
     @classmethod
     def parse(cls, spec: str) -> Listener:
@@ -98,6 +106,29 @@ def _migrate_mode(_instance: object, _attribute: object, value: object) -> None:
         raise ConfigError(f"[store] migrate must be one of {', '.join(MIGRATE_MODES)}, not {value!r}")
 
 
+def _server_section(raw: Any, workers_env: str | None) -> dict[str, Any]:
+    """``[server]``: ``workers`` (``MAILCORE_WORKERS`` overrides it) and ``shutdown_grace``."""
+    if not isinstance(raw, dict):
+        raise ConfigError("[server] must be a table")
+    unknown = set(raw) - {"workers", "shutdown_grace"}
+    if unknown:
+        raise ConfigError(f"[server]: unknown key(s): {', '.join(sorted(unknown))}")
+    out: dict[str, Any] = {}
+    workers: object = raw.get("workers")
+    if workers_env:
+        workers = int(workers_env) if workers_env.strip().isdigit() else workers_env
+    if workers is not None:
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ConfigError(f"[server] workers must be a whole number of at least 1, not {workers!r}")
+        out["workers"] = workers
+    grace = raw.get("shutdown_grace")
+    if grace is not None:
+        if not isinstance(grace, int | float) or isinstance(grace, bool) or grace < 0:
+            raise ConfigError(f"[server] shutdown_grace must be a number of seconds, not {grace!r}")
+        out["shutdown_grace"] = float(grace)
+    return out
+
+
 @attrs.frozen
 class StoreConfig:
     """Which adapter serves each storage role, with its options.
@@ -141,6 +172,11 @@ class Config:
     tls_key: Path | None = None
     #: Seconds an idle MailboxActor stays activated before it is passivated.
     actor_idle_seconds: float = 300.0
+    #: ``[server] workers``: processes ``mailcore serve`` runs (None: one per core).
+    workers: int | None = None
+    #: ``[server] shutdown_grace``: seconds a stopping server lets sessions
+    #: finish what they are doing (an SMTP transaction, an IMAP command).
+    shutdown_grace: float = 10.0
     #: argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
@@ -208,6 +244,7 @@ class Config:
                 kwargs["actor_idle_seconds"] = float(raw["actor_idle_seconds"])
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"actor_idle_seconds must be a number, not {raw['actor_idle_seconds']!r}") from exc
+        kwargs.update(_server_section(raw.get("server", {}), env.get("MAILCORE_WORKERS")))
         return cls(**kwargs)
 
     def effective_listeners(self) -> tuple[Listener, ...]:

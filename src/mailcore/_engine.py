@@ -23,6 +23,7 @@ from mailcore._actors.mailbox import Committer, MailboxDirectory
 from mailcore._actors.supervisor import Supervisor, single_errors
 from mailcore._blobs import BlobKeeper
 from mailcore._config import Config
+from mailcore._connections import ConnectionLimit, ConnectionTable
 from mailcore._delivery import Delivery
 from mailcore._labels import Labels
 from mailcore._messages import Messages
@@ -104,6 +105,31 @@ class Engine:
         #: the web door's sessions and uploads, shared by every process on the stores
         self.web_sessions = web_sessions
         self.uploads = uploads
+        self._draining = trio.Event()
+        #: set by ``mailcore serve`` in a worker: the counts of every worker
+        self._connection_table: ConnectionTable | None = None
+
+    def connection_limit(self, door: str) -> ConnectionLimit:
+        """A count of ``door``'s open connections per client address against
+        ``limits.max_connections_per_ip``. Under ``mailcore serve --workers
+        N`` it counts the connections of every worker, so an address holds
+        at most that many on the whole server."""
+        return ConnectionLimit(door, self.config.limits.max_connections_per_ip, self._connection_table)
+
+    # ------------------------------------------------------------ drain
+
+    @property
+    def draining(self) -> trio.Event:
+        """Set when the service is asked to stop (``mailcore serve`` got
+        SIGTERM): doors stop accepting connections, let each session finish
+        what it is in the middle of (an SMTP transaction, an IMAP command, an
+        HTTP request), then close it. The engine itself keeps working until
+        it is closed."""
+        return self._draining
+
+    def drain(self) -> None:
+        """Ask every door to stop taking work; see :attr:`draining`."""
+        self._draining.set()
 
     async def _start(self) -> None:
         await self._supervisor.start("committer", self._committer.run)

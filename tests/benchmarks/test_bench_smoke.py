@@ -58,8 +58,20 @@ FIGURES: dict[str, list[str]] = {
         "search_p99_ms_postgres",
         "search_index_build_s_postgres",
     ],
-    "api_bench": ["api_inbox_p50_ms_c50", "api_inbox_p99_ms_c50", "api_search_p50_ms", "ws_push_p99_ms"],
-    "smtp_bench": ["smtp_msgs_per_s_c16", "smtp_idle_conn_kb", "smtp_vs_aiosmtpd_ratio"],
+    "api_bench": [
+        "api_inbox_p50_ms_c50",
+        "api_inbox_p99_ms_c50",
+        "api_search_p50_ms",
+        "ws_push_p99_ms",
+        "api_inbox_p99_ms_c50_workers2",
+    ],
+    "smtp_bench": [
+        "smtp_msgs_per_s_c16_workers1",
+        "smtp_idle_conn_kb",
+        "smtp_msgs_per_s_c16_workers2",
+        "smtp_msgs_per_s_c16",
+        "smtp_vs_aiosmtpd_ratio",
+    ],
     "imap_bench": [
         "imap_login_select_ms",
         "imap_fetch_flags_10k_ms",

@@ -104,6 +104,12 @@ class CommandReceiver:
     def paused(self) -> bool:
         return self._state is _State.PAUSED
 
+    @property
+    def between_commands(self) -> bool:
+        """Nothing of a command has arrived yet (or the client is in IDLE):
+        a server that is shutting down may say BYE now without cutting one."""
+        return self._state in (_State.LINE, _State.IDLE) and not self._buf and not self._cmd
+
     def expect_idle_done(self) -> None:
         """After sending ``+ idling``: the next line must be ``DONE``."""
         self._require_paused()

@@ -269,6 +269,16 @@ class IMAPServer:
         return self._extensions.imap4rev2
 
     @property
+    def between_commands(self) -> bool:
+        """No command is running and none has begun to arrive (IDLE counts
+        as waiting): a server that is shutting down may say BYE now."""
+        return (
+            self._pending_command is None
+            and not self._queue
+            and self._receiver.between_commands
+        )
+
+    @property
     def autologout_timeout(self) -> float:
         """How long the client may stay silent in this state before autologout."""
         if self._state is SessionState.NOT_AUTHENTICATED:
