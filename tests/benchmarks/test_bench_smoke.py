@@ -126,8 +126,17 @@ def _web_bench_tools() -> str | None:
         return "Node.js and npm are not installed"
     if not (REPO / "frontend" / "node_modules").is_dir():
         return "frontend/node_modules is missing (npm ci, or make frontend)"
-    if not Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists():
-        return "Chromium is not installed"
+    chromium = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    if not chromium.exists():
+        # the end-to-end set-up installs Debian's Chromium when it is missing
+        subprocess.run(
+            ["node", "-e", "import('./e2e/lib.mjs').then((lib) => lib.ensureChromium())"],
+            cwd=REPO / "frontend",
+            timeout=900,
+            check=False,
+        )
+    if not chromium.exists():
+        return "Chromium is not installed (and apt-get could not install it)"
     return None
 
 
